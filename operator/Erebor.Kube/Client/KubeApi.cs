@@ -4,10 +4,10 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Security;
 using System.Runtime.CompilerServices;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Erebor.Kube.Tls;
 
 namespace Erebor.Kube.Client;
 
@@ -264,23 +264,9 @@ public sealed class KubeApi : IKubeApi, IDisposable
         }
         else if (config.CertificateAuthorityPem is { } caPem)
         {
-            var trust = new X509Certificate2Collection();
-            trust.ImportFromPem(caPem);
-            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
-                certificate is not null && ValidateAgainst(trust, new X509Certificate2(certificate), errors);
+            PinnedCertificateAuthority.Pin(handler.SslOptions, caPem);
         }
 
         return handler;
-    }
-
-    /// <summary>Chain validation against the kubeconfig's CA only; name errors still fail.</summary>
-    private static bool ValidateAgainst(X509Certificate2Collection trust, X509Certificate2 certificate, SslPolicyErrors errors)
-    {
-        if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0) { return false; }
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.CustomTrustStore.AddRange(trust);
-        return chain.Build(certificate);
     }
 }

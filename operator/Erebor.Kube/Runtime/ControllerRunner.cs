@@ -19,8 +19,7 @@ public sealed record ControllerOptions
 /// <summary>Metrics shared by every controller (label <c>controller</c> tells them apart).</summary>
 internal static class ControllerMetrics
 {
-    public const string MeterName = "Erebor.Kube";
-    public static readonly Meter Meter = new(MeterName + ".Runtime");
+    public static readonly Meter Meter = new("Erebor.Kube.Runtime");
     public static readonly Counter<long> Reconciles = Meter.CreateCounter<long>("erebor_reconciles", description: "Reconciles by controller and result (success, requeue, error).");
     public static readonly Histogram<double> ReconcileSeconds = Meter.CreateHistogram<double>("erebor_reconcile_duration", unit: "s", description: "Time spent in one reconcile.");
     public static readonly ConcurrentDictionary<string, Func<int>> QueueDepths = new();
@@ -46,7 +45,7 @@ public sealed class ControllerRunner<T> : IDisposable
     private readonly ControllerOptions _options;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, T> _tombstones = new();
-    private readonly List<Func<CancellationToken, Task>> _relatedInformers = [];
+    private readonly List<Func<CancellationToken, Task>> _syncs = [];
 
     public ControllerRunner(IKubeApi api, Informer<T> informer, IEntityController<T> controller, IEnumerable<IEntityFinalizer<T>> finalizers, ILogger logger, ControllerOptions? options = null)
     {
@@ -59,6 +58,7 @@ public sealed class ControllerRunner<T> : IDisposable
         Name = ResourceType.For<T>().Kind.ToLowerInvariant();
         Queue = new WorkQueue<string>();
         _informer.Changed += OnChanged;
+        _syncs.Add(_informer.WaitForSyncAsync);
     }
 
     public string Name { get; }
@@ -67,27 +67,30 @@ public sealed class ControllerRunner<T> : IDisposable
 
     public Informer<T> Informer => _informer;
 
-    /// <summary>Reconciles the objects <paramref name="keysOf"/> names whenever a related object changes.</summary>
-    public void Watch<TOther>(Informer<TOther> related, Func<TOther, IEnumerable<string>> keysOf, bool runInformer = true)
+    /// <summary>
+    /// Reconciles the objects <paramref name="keysOf"/> names whenever a related object changes;
+    /// workers start only once the related informer has synced too.
+    /// </summary>
+    public void Watch<TOther>(Informer<TOther> related, Func<TOther, IEnumerable<string>> keysOf)
         where TOther : class, IKubernetesObject
     {
         related.Changed += change =>
         {
             foreach (var key in keysOf(change.Object)) { Queue.Add(key); }
         };
-        if (runInformer) { _relatedInformers.Add(related.RunAsync); }
+        _syncs.Add(related.WaitForSyncAsync);
     }
 
-    /// <summary>Runs until cancelled; then stops taking work, lets running reconciles finish, and returns.</summary>
+    /// <summary>
+    /// Runs until cancelled; then stops taking work, lets running reconciles finish, and returns.
+    /// The informers are run by the caller (several controllers share them).
+    /// </summary>
     public async Task RunAsync(CancellationToken ct)
     {
         ControllerMetrics.QueueDepths[Name] = () => Queue.Depth;
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var informers = new List<Task> { _informer.RunAsync(stop.Token) };
-        informers.AddRange(_relatedInformers.Select(run => run(stop.Token)));
         try
         {
-            await _informer.WaitForSyncAsync(ct);
+            await Task.WhenAll(_syncs.Select(sync => sync(ct)));
             _logger.LogInformation("Controller {Controller} synced {Count} objects; starting {Workers} workers", Name, _informer.List().Count, _options.Workers);
             var workers = Enumerable.Range(0, _options.Workers).Select(_ => WorkAsync(ct)).ToList();
             workers.Add(ResyncAsync(ct));
@@ -99,8 +102,6 @@ public sealed class ControllerRunner<T> : IDisposable
         finally
         {
             Queue.ShutDown();
-            await stop.CancelAsync();
-            await Task.WhenAll(informers).ContinueWith(_ => { }, CancellationToken.None);
             ControllerMetrics.QueueDepths.TryRemove(Name, out _);
         }
     }

@@ -1,3 +1,4 @@
+using Erebor.Kube.Tls;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;

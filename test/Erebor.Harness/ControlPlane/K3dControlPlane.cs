@@ -1,3 +1,4 @@
+using Erebor.Kube.Tls;
 using System.Text;
 
 using Erebor.Harness.Processes;

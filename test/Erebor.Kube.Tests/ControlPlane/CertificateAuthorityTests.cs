@@ -1,3 +1,4 @@
+using Erebor.Kube.Tls;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
@@ -21,7 +22,7 @@ public sealed class CertificateAuthorityTests
         names.EnumerateDnsNames().Should().Equal("erebor-webhook.erebor-system.svc");
         names.EnumerateIPAddresses().Should().Equal(IPAddress.Loopback);
         using var caCertificate = X509Certificate2.CreateFromPem(ca.CertificatePem);
-        PinnedCertificateAuthority.IsTrusted(certificate, SslPolicyErrors.RemoteCertificateChainErrors, caCertificate).Should().BeTrue();
+        PinnedCertificateAuthority.IsTrusted(certificate, SslPolicyErrors.RemoteCertificateChainErrors, new X509Certificate2Collection(caCertificate)).Should().BeTrue();
         certificate.NotAfter.Should().BeOnOrBefore(ca.NotAfter.UtcDateTime);
     }
 
@@ -34,8 +35,8 @@ public sealed class CertificateAuthorityTests
         using var ours = X509Certificate2.CreateFromPem(ca.IssueServerCertificate(["localhost"], []).CertificatePem);
         using var caCertificate = X509Certificate2.CreateFromPem(ca.CertificatePem);
 
-        PinnedCertificateAuthority.IsTrusted(foreign, SslPolicyErrors.RemoteCertificateChainErrors, caCertificate).Should().BeFalse();
-        PinnedCertificateAuthority.IsTrusted(ours, SslPolicyErrors.RemoteCertificateNameMismatch, caCertificate).Should().BeFalse();
+        PinnedCertificateAuthority.IsTrusted(foreign, SslPolicyErrors.RemoteCertificateChainErrors, new X509Certificate2Collection(caCertificate)).Should().BeFalse();
+        PinnedCertificateAuthority.IsTrusted(ours, SslPolicyErrors.RemoteCertificateNameMismatch, new X509Certificate2Collection(caCertificate)).Should().BeFalse();
     }
 
     [Fact]
@@ -48,7 +49,7 @@ public sealed class CertificateAuthorityTests
         using var caCertificate = X509Certificate2.CreateFromPem(original.CertificatePem);
 
         reloaded.CertificatePem.Should().Be(original.CertificatePem);
-        PinnedCertificateAuthority.IsTrusted(issued, SslPolicyErrors.RemoteCertificateChainErrors, caCertificate).Should().BeTrue();
+        PinnedCertificateAuthority.IsTrusted(issued, SslPolicyErrors.RemoteCertificateChainErrors, new X509Certificate2Collection(caCertificate)).Should().BeTrue();
     }
 
     [Fact]
@@ -70,7 +71,7 @@ public sealed class CertificateAuthorityTests
         });
         using var client = new TcpClient();
         await client.ConnectAsync(IPAddress.Loopback, port);
-        await using var clientTls = new SslStream(client.GetStream(), false, (_, certificate, _, errors) => PinnedCertificateAuthority.IsTrusted(certificate, errors, caCertificate));
+        await using var clientTls = new SslStream(client.GetStream(), false, (_, certificate, _, errors) => PinnedCertificateAuthority.IsTrusted(certificate, errors, new X509Certificate2Collection(caCertificate)));
         await clientTls.AuthenticateAsClientAsync("127.0.0.1");
         var received = new byte[2];
         await clientTls.ReadExactlyAsync(received);

@@ -3,7 +3,7 @@ using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace Erebor.Harness.ControlPlane;
+namespace Erebor.Kube.Tls;
 
 /// <summary>A certificate and its private key, both PEM, as Kubernetes Secrets and Go's TLS stack expect them.</summary>
 public sealed record IssuedCertificate(string CertificatePem, string PrivateKeyPem)
@@ -95,27 +95,29 @@ public sealed class CertificateAuthority : IDisposable
 }
 
 /// <summary>
-/// TLS server validation that trusts exactly one CA (not the system store, not "accept all"):
-/// how the harness talks to an API server or webhook whose certificate it generated.
+/// TLS server validation that trusts exactly the given CA bundle (not the system store, not
+/// "accept all"): how the client talks to an API server or webhook whose CA it was given.
 /// </summary>
 public static class PinnedCertificateAuthority
 {
-    /// <summary>An HTTP handler that trusts only <paramref name="caCertificatePem"/> and never uses a proxy (all traffic is loopback).</summary>
-    public static SocketsHttpHandler CreateHttpHandler(string caCertificatePem)
+    /// <summary>An HTTP handler that trusts only <paramref name="caBundlePem"/> and never uses a proxy (all traffic is loopback).</summary>
+    public static SocketsHttpHandler CreateHttpHandler(string caBundlePem)
     {
-        var ca = X509Certificate2.CreateFromPem(caCertificatePem);
-        return new SocketsHttpHandler
-        {
-            UseProxy = false,
-            SslOptions = new SslClientAuthenticationOptions
-            {
-                RemoteCertificateValidationCallback = (_, certificate, _, errors) => IsTrusted(certificate, errors, ca),
-            },
-        };
+        var handler = new SocketsHttpHandler { UseProxy = false, SslOptions = new SslClientAuthenticationOptions() };
+        Pin(handler.SslOptions, caBundlePem);
+        return handler;
     }
 
-    /// <summary>True if the name matched and the certificate chains up to <paramref name="ca"/>.</summary>
-    public static bool IsTrusted(X509Certificate? certificate, SslPolicyErrors errors, X509Certificate2 ca)
+    /// <summary>Makes <paramref name="options"/> accept only certificates that chain up to <paramref name="caBundlePem"/>.</summary>
+    public static void Pin(SslClientAuthenticationOptions options, string caBundlePem)
+    {
+        var trusted = new X509Certificate2Collection();
+        trusted.ImportFromPem(caBundlePem);
+        options.RemoteCertificateValidationCallback = (_, certificate, _, errors) => IsTrusted(certificate, errors, trusted);
+    }
+
+    /// <summary>True if the name matched and the certificate chains up to one of <paramref name="trusted"/>.</summary>
+    public static bool IsTrusted(X509Certificate? certificate, SslPolicyErrors errors, X509Certificate2Collection trusted)
     {
         // Chain errors are expected (the CA is not in the system store) and re-checked below; a
         // name mismatch or a missing certificate is never acceptable.
@@ -123,7 +125,7 @@ public static class PinnedCertificateAuthority
 
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(ca);
+        chain.ChainPolicy.CustomTrustStore.AddRange(trusted);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         using var leaf = new X509Certificate2(certificate);
         return chain.Build(leaf);
