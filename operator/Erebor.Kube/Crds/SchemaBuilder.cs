@@ -203,7 +203,7 @@ internal sealed class SchemaBuilder
             {
                 if (schema.Type is not (null or "object"))
                 {
-                    throw new CrdGenerationException($"{path}: [PreserveUnknownFields] applies to objects, not to a {schema.Type}.");
+                    throw new CrdGenerationException($"{path}: [PreserveUnknownFields] applies to objects; this property is {schema.Type}.");
                 }
 
                 schema.PreserveUnknownFields = true;
@@ -225,7 +225,7 @@ internal sealed class SchemaBuilder
             if (!types.Contains(schema.Type))
             {
                 throw new CrdGenerationException(
-                    $"{path}: {attribute} applies to {string.Join(" or ", types)} properties, not to a {schema.Type ?? "free-form"} one.");
+                    $"{path}: {attribute} applies to {string.Join(" or ", types)} properties; this one is {schema.Type ?? "free-form"}.");
             }
         }
 
@@ -270,7 +270,7 @@ internal sealed class SchemaBuilder
 
                 if (keySchema.Type is not ("string" or "integer" or "number" or "boolean"))
                 {
-                    throw new CrdGenerationException($"{path}: [ListMapKeys] key '{key}' must be a scalar, not a {keySchema.Type ?? "free-form"} value.");
+                    throw new CrdGenerationException($"{path}: [ListMapKeys] key '{key}' must be a string, integer, number or boolean; it is {keySchema.Type ?? "free-form"}.");
                 }
             }
 
@@ -303,8 +303,8 @@ internal sealed class SchemaBuilder
             };
             if (!fits)
             {
-                var expected = schema.Enum is null ? schema.Type : $"one of {string.Join(", ", schema.Enum)}";
-                throw new CrdGenerationException($"{path}: [Default({json})] is not a valid {expected} value.");
+                var expected = schema.Enum is null ? $"a JSON {schema.Type}" : $"one of {string.Join(", ", schema.Enum)}";
+                throw new CrdGenerationException($"{path}: [Default({json})] does not fit the property; expected {expected}.");
             }
 
             return value;
