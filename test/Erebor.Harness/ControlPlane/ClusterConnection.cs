@@ -1,4 +1,3 @@
-using Erebor.Kube.Tls;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
@@ -7,6 +6,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 
 using Erebor.Harness.Processes;
+using Erebor.Kube.Tls;
 
 namespace Erebor.Harness.ControlPlane;
 

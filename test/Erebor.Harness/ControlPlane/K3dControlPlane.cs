@@ -1,7 +1,7 @@
-using Erebor.Kube.Tls;
 using System.Text;
 
 using Erebor.Harness.Processes;
+using Erebor.Kube.Tls;
 
 namespace Erebor.Harness.ControlPlane;
 

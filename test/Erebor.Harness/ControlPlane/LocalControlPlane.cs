@@ -1,10 +1,10 @@
-using Erebor.Kube.Tls;
 using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 
 using Erebor.Harness.Processes;
+using Erebor.Kube.Tls;
 
 namespace Erebor.Harness.ControlPlane;
 

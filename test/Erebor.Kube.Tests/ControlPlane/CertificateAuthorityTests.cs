@@ -1,10 +1,10 @@
-using Erebor.Kube.Tls;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 
 using Erebor.Harness.ControlPlane;
+using Erebor.Kube.Tls;
 
 namespace Erebor.Kube.Tests.ControlPlane;
 
