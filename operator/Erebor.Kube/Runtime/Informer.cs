@@ -60,6 +60,7 @@ public sealed class Informer<T>
 
     public IReadOnlyList<T> List() => [.. _cache.Values];
 
+    /// <summary>Runs until <paramref name="ct"/> is cancelled, then returns (without throwing).</summary>
     public async Task RunAsync(CancellationToken ct)
     {
         var failures = 0;
@@ -75,6 +76,10 @@ public sealed class Informer<T>
                 }
 
                 failures = 0;
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
             }
             catch (KubeApiException e) when (e.IsGone)
             {
