@@ -89,7 +89,7 @@ public sealed class MappingEntity : CustomResource<MappingEntity.MappingSpec, Ma
         [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
         public string? IgnoredOnlyWhenNull { get; set; }
 
-        public static string? ReadOnly => "computed";
+        public string ReadOnly { get; } = "computed";
 
         [Description("Described on the property.")]
         public Nested? DescribedNested { get; set; }
