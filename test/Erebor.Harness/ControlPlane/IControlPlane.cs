@@ -24,7 +24,11 @@ public interface IControlPlane : IAsyncDisposable
     /// <summary>Temporary directory owned by this control plane (kubeconfigs, logs; certificates and etcd data locally).</summary>
     string WorkDirectory { get; }
 
-    /// <summary>Runs kubectl against this cluster; returns the result whatever the exit code.</summary>
+    /// <summary>
+    /// Runs kubectl against this cluster; returns the result whatever the exit code. A
+    /// <c>--kubeconfig</c> among <paramref name="args"/> overrides the admin one (the last one wins),
+    /// e.g. to act as a user from <see cref="WriteKubeconfig"/>.
+    /// </summary>
     Task<ProcessResult> KubectlAsync(params string[] args);
 
     /// <summary>Runs kubectl against this cluster; returns stdout or throws <see cref="ProcessFailedException"/> carrying stderr.</summary>

@@ -303,6 +303,7 @@ public sealed partial class LocalControlPlane : IControlPlane
 
     private static string LogTail(string path, int lines = 60)
     {
+        if (!File.Exists(path)) { return "(not written: the process exited before logging)"; }
         try { return string.Join('\n', File.ReadLines(path).TakeLast(lines)); }
         catch (IOException e) { return $"(unreadable: {e.Message})"; }
     }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 
 using Erebor.Harness.ControlPlane;
 
@@ -87,6 +88,22 @@ public sealed class LocalControlPlaneTests(ITestOutputHelper output)
         canList.StdOut.Trim().Should().Be("yes");
         canDelete.StdOut.Trim().Should().Be("no");
         controlPlane.Invoking(c => c.TokenFor("nobody")).Should().Throw<ArgumentException>();
+    }
+
+    [Fact]
+    public async Task A_failed_start_reports_the_api_server_log_and_leaves_nothing_behind()
+    {
+        var start = () => LocalControlPlane.StartAsync(new ControlPlaneOptions { ExtraApiServerArguments = ["--no-such-flag"] });
+
+        var failure = (await start.Should().ThrowAsync<ControlPlaneStartException>())
+            .WithMessage("*kube-apiserver exited*").WithMessage("*unknown flag: --no-such-flag*").Which;
+        output.WriteLine(failure.Message);
+        var workDirectory = Regex.Match(failure.Message, @"Work directory: (\S+)").Groups[1].Value;
+        workDirectory.Should().StartWith(Path.GetTempPath());
+        if (Environment.GetEnvironmentVariable(LocalControlPlane.KeepEnvironmentVariable) != "1")
+        {
+            Directory.Exists(workDirectory).Should().BeFalse();
+        }
     }
 
     [Fact]
