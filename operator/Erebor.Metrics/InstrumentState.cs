@@ -64,7 +64,7 @@ internal sealed class InstrumentState
 
     public void Record(double measurement, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
-        var labels = LabelText(tags);
+        var labels = LabelText(tags, Aggregation == Aggregation.Histogram);
         var series = _series.GetOrAdd(labels, static (_, state) => new MetricSeries(state.Aggregation, state.BucketBounds), this);
         series.Record(measurement);
     }
@@ -78,15 +78,17 @@ internal sealed class InstrumentState
     /// <summary>
     /// Renders tags as Prometheus label text without braces, e.g. <c>node="a",result="ok"</c>, sorted by label name.
     /// Two tags that sanitize to the same label name keep the first in ordinal key order: Prometheus rejects duplicates.
+    /// A histogram's own "le" tag becomes "_le", because "le" names the bucket bound there.
     /// </summary>
-    private static string LabelText(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    private static string LabelText(ReadOnlySpan<KeyValuePair<string, object?>> tags, bool isHistogram)
     {
         if (tags.IsEmpty) { return string.Empty; }
 
         var labels = new (string Name, string Key, object? Value)[tags.Length];
         for (var i = 0; i < tags.Length; i++)
         {
-            labels[i] = (PrometheusNaming.LabelName(tags[i].Key), tags[i].Key, tags[i].Value);
+            var name = PrometheusNaming.LabelName(tags[i].Key);
+            labels[i] = (isHistogram && name == "le" ? "_le" : name, tags[i].Key, tags[i].Value);
         }
 
         Array.Sort(labels, static (a, b) =>

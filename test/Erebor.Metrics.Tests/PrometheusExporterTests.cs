@@ -158,6 +158,22 @@ public class PrometheusExporterTests
     }
 
     [Fact]
+    public void A_histogram_tag_named_le_does_not_clash_with_the_bucket_bound()
+    {
+        using var test = new MeteredExporter();
+        var histogram = test.Meter.CreateHistogram<int>(
+            "erebor_clashing", unit: null, description: null, tags: null, advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1] });
+
+        histogram.Record(1, new KeyValuePair<string, object?>("le", "mine"));
+
+        test.Samples().Should().Equal(
+            "erebor_clashing_bucket{_le=\"mine\",le=\"1\"} 1",
+            "erebor_clashing_bucket{_le=\"mine\",le=\"+Inf\"} 1",
+            "erebor_clashing_sum{_le=\"mine\"} 1",
+            "erebor_clashing_count{_le=\"mine\"} 1");
+    }
+
+    [Fact]
     public void A_histogram_without_observations_is_not_rendered()
     {
         using var test = new MeteredExporter();

@@ -34,6 +34,7 @@ public class PromtoolTests
         duration.Record(0.004, awkward);
         duration.Record(42, awkward);
         duration.Record(0.2);
+        duration.Record(0.5, new KeyValuePair<string, object?>("le", "a tag, not a bound"));
         meter.CreateHistogram<long>(
                 "erebor_test_flow_batch", unit: "{flows}", description: "Flows per bundle.", tags: null,
                 advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [1, 10, 100, 1000] })
