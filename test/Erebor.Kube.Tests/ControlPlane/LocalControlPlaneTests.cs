@@ -58,9 +58,11 @@ public sealed class LocalControlPlaneTests(ITestOutputHelper output)
         var firstProcess = controlPlane.ApiServerProcessId;
         var url = controlPlane.ApiServerUrl;
 
-        await controlPlane.StopApiServerAsync();
-        var whileStopped = await controlPlane.KubectlAsync("get", "namespaces", "--request-timeout=2s");
         var stopwatch = Stopwatch.StartNew();
+        await controlPlane.StopApiServerAsync();
+        output.WriteLine($"API server stop: {stopwatch.ElapsedMilliseconds} ms");
+        var whileStopped = await controlPlane.KubectlAsync("get", "namespaces", "--request-timeout=2s");
+        stopwatch.Restart();
         await controlPlane.StartApiServerAsync();
         output.WriteLine($"API server start with etcd running: {stopwatch.ElapsedMilliseconds} ms");
 
