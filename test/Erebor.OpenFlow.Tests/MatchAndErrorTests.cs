@@ -1,0 +1,70 @@
+using System.Net;
+
+using Erebor.OpenFlow.Actions;
+using Erebor.OpenFlow.Matching;
+using Erebor.OpenFlow.Messages;
+
+namespace Erebor.OpenFlow.Tests;
+
+public class MatchAndErrorTests
+{
+    [Fact]
+    public void An_all_ones_mask_is_an_exact_match_and_value_bits_outside_the_mask_are_cleared()
+    {
+        var match = Match.Create().Metadata(0x1234, ulong.MaxValue).Reg(1, 0xabcd, 0xff00);
+
+        match.Find(OxmField.Metadata).Should().Be(new OxmEntry(OxmField.Metadata, 0x1234));
+        match.Find(OxmField.Reg(1)).Should().Be(new OxmEntry(OxmField.Reg(1), 0xab00, 0xff00));
+    }
+
+    [Fact]
+    public void Builder_rejects_duplicates_unmaskable_masks_and_oversized_values()
+    {
+        FluentActions.Invoking(() => Match.Create().InPort(1).InPort(2)).Should().Throw<ArgumentException>().WithMessage("*in_port is already*");
+        FluentActions.Invoking(() => Match.Create().With(OxmField.EthType, 0x800, 0xff)).Should().Throw<ArgumentException>().WithMessage("*eth_type cannot be masked*");
+        FluentActions.Invoking(() => Match.Create().With(OxmField.IpProto, 256)).Should().Throw<ArgumentOutOfRangeException>();
+        FluentActions.Invoking(() => new SetFieldAction(OxmField.EthSrc, 1UL << 48)).Should().Throw<ArgumentOutOfRangeException>();
+        FluentActions.Invoking(() => new RegLoadAction(new NxmSubfield(OxmField.Reg(0), 0, 4), 16)).Should().Throw<ArgumentOutOfRangeException>();
+        FluentActions.Invoking(() => new RegMoveAction(NxmSubfield.Whole(OxmField.Reg(0)), NxmSubfield.Whole(OxmField.EthSrc))).Should().Throw<ArgumentException>();
+    }
+
+    [Fact]
+    public void Encoding_a_flow_whose_match_lacks_a_prerequisite_names_it()
+    {
+        var flow = new FlowMod { Match = Match.Create().Ipv4Dst(IPAddress.Parse("10.0.0.1")) };
+
+        FluentActions.Invoking(() => OpenFlowCodec.Encode(flow, 1)).Should().Throw<ArgumentException>().WithMessage("*ipv4_dst requires eth_type=0x800*");
+        FluentActions.Invoking(() => OpenFlowCodec.Encode(flow with { Match = Match.Create().EthType(EtherTypes.Arp).Ipv4Dst(IPAddress.Parse("10.0.0.1")) }, 1))
+            .Should().Throw<ArgumentException>();
+        FluentActions.Invoking(() => OpenFlowCodec.Encode(flow with { Match = Match.Create().EthType(EtherTypes.IPv4).IpProto(17).TcpDst(80) }, 1))
+            .Should().Throw<ArgumentException>().WithMessage("*tcp_dst requires ip_proto=0x6*");
+    }
+
+    [Fact]
+    public void Errors_describe_themselves_with_names_meaning_and_the_failed_request()
+    {
+        var failedFlowMod = OpenFlowCodec.Encode(new FlowMod(), 0x99)[..48];
+        var error = new ErrorMessage(OfpErrorType.BadMatch, 9, ValueList.Create<byte>(failedFlowMod));
+
+        error.Name.Should().Be("OFPBMC_BAD_PREREQ");
+        error.FailedRequest.Should().Be((OfpType.FlowMod, 0x99u));
+        error.Describe().Should().Be("OFPET_BAD_MATCH OFPBMC_BAD_PREREQ(9): a field's prerequisite is missing [failed request: FlowMod xid=153]");
+
+        new ErrorMessage(OfpErrorType.Experimenter, 2313, default, OfpExperimenter.Onf).Describe()
+            .Should().Be("OFPET_EXPERIMENTER(experimenter 0x4f4e4600) OFPBFC_MSG_FAILED(2313): one message in the bundle failed");
+        new ErrorMessage(OfpErrorType.Experimenter, 4, default, OfpExperimenter.Nicira).Name.Should().Be("NXBRC_MUST_BE_ZERO");
+        new ErrorMessage(OfpErrorType.HelloFailed, 0, ValueList.Create("We support only 1.0"u8)).Describe()
+            .Should().Contain("OFPHFC_INCOMPATIBLE").And.Contain("\"We support only 1.0\"");
+        new ErrorMessage((OfpErrorType)99, 1).Name.Should().Be("error type 99/code 1");
+    }
+
+    [Fact]
+    public void Mac_addresses_parse_and_print()
+    {
+        var mac = MacAddress.Parse("02:00:00:00:AA:01");
+
+        mac.Value.Should().Be(0x02000000aa01);
+        mac.ToString().Should().Be("02:00:00:00:aa:01");
+        FluentActions.Invoking(() => MacAddress.Parse("02:00")).Should().Throw<FormatException>();
+    }
+}
