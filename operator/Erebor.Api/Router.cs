@@ -25,8 +25,9 @@ public sealed class V1Alpha1Router : CustomResource<V1Alpha1Router.RouterSpec, V
 
     public sealed class RouterInterface
     {
+        // No schema pattern: the webhook explains a "namespace/name" reference precisely instead.
         [Required]
-        [Pattern(Patterns.DnsSubdomain)]
+        [Length(1, 253)]
         [Description("Name of a Subnet in the Router's namespace (other namespaces are refused).")]
         public string Subnet { get; set; } = string.Empty;
 

@@ -1,0 +1,45 @@
+# Erebor: the two commands a new user needs are `make demo` and `make test` (see README.md).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+DOTNET ?= dotnet
+CONFIGURATION ?= Release
+EREBOR_CACHE ?= /var/cache/erebor
+export EREBOR_CACHE
+export DOTNET_CLI_TELEMETRY_OPTOUT := 1
+export DOTNET_NOLOGO := 1
+OPERATOR_BIN := operator/Erebor.Operator/bin/$(CONFIGURATION)/net10.0/erebor-operator
+
+.PHONY: help bootstrap build test test-unit test-integration crds verify-crds demo bench format clean
+
+help: ## show the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+bootstrap: ## install Debian packages and build kube-apiserver/kubectl 1.20.2 once (cached in $(EREBOR_CACHE))
+	@bash hack/bootstrap.sh
+
+build: ## restore and build everything
+	$(DOTNET) build Operator.sln -c $(CONFIGURATION) --nologo -v quiet
+
+test: bootstrap build ## run every test: unit, then integration against a real kube-apiserver, etcd and Open vSwitch
+	@bash hack/run-tests.sh all
+
+test-unit: build ## unit tests only (seconds, no root needed)
+	@bash hack/run-tests.sh unit
+
+test-integration: bootstrap build ## integration tests only
+	@bash hack/run-tests.sh integration
+
+crds: ## regenerate crds/ from the C# API types
+	$(DOTNET) run --project operator/Erebor.Operator -c $(CONFIGURATION) -- generate-crds --out $(CURDIR)/crds
+
+verify-crds: crds ## fail if crds/ is not what the types generate
+	git diff --exit-code -- crds/
+
+demo: bootstrap build ## local control plane + operator + samples (see README.md)
+	@bash hack/demo.sh
+
+format: ## apply dotnet format
+	$(DOTNET) format Operator.sln
+
+clean:
+	$(DOTNET) clean Operator.sln -v quiet

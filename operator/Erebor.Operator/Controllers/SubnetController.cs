@@ -1,0 +1,125 @@
+using Erebor.Api;
+using Erebor.Domain.Networking;
+using Erebor.Kube.Client;
+using Erebor.Kube.Entities;
+using Erebor.Kube.Runtime;
+using Erebor.Operator.Validation;
+
+namespace Erebor.Operator.Controllers;
+
+public static class SubnetReasons
+{
+    public const string Valid = "Valid";
+    public const string InvalidSpec = "InvalidSpec";
+    public const string BlocksAssigned = "BlocksAssigned";
+    public const string NoNodes = "NoNodes";
+    public const string SubnetFull = "SubnetFull";
+    public const string BlockReleased = "BlockReleased";
+    public const string DeletionBlocked = "DeletionBlocked";
+}
+
+/// <summary>
+/// Validates a Subnet, splits it into per-node blocks for the Nodes that exist (blocks never
+/// move), counts its addresses and records which Routers use it.
+/// </summary>
+public sealed class SubnetController(
+    Informer<V1Node> nodes,
+    Informer<V1Alpha1Router> routers,
+    StatusWriter statusWriter,
+    EventRecorder events,
+    TimeProvider time) : IEntityController<V1Alpha1Subnet>
+{
+    public async Task<ReconcileResult> ReconcileAsync(V1Alpha1Subnet subnet, CancellationToken ct)
+    {
+        var before = KubeJson.Clone(subnet.Status);
+        var status = subnet.Status;
+        var now = time.GetUtcNow();
+        var generation = subnet.Metadata.Generation;
+        status.ObservedGeneration = generation;
+        status.UsedBy = [.. RouterValidation.RoutersUsing(RoutersIn(subnet.Metadata.Namespace), subnet.Metadata.Name!)];
+        if (status.UsedBy.Count == 0) { status.UsedBy = null; }
+
+        var errors = new List<FieldError>();
+        var model = SubnetValidation.Validate(subnet.Spec, errors);
+        if (model is null)
+        {
+            var message = FieldError.Join(errors);
+            Conditions.Set(status.Conditions, ConditionTypes.Validated, false, SubnetReasons.InvalidSpec, message, generation, now);
+            if (Conditions.Set(status.Conditions, ConditionTypes.Ready, false, SubnetReasons.InvalidSpec, "the spec is invalid; see the Validated condition", generation, now))
+            {
+                await events.WarningAsync(subnet, SubnetReasons.InvalidSpec, message, ct);
+            }
+
+            await statusWriter.WriteIfChangedAsync(subnet, before, ct);
+            return ReconcileResult.Done;
+        }
+
+        Conditions.Set(status.Conditions, ConditionTypes.Validated, true, SubnetReasons.Valid, $"{model.Cidr}, gateway {model.Gateway}, node blocks /{model.NodeBlockPrefixLength}", generation, now);
+        status.Gateway = model.Gateway.ToString();
+        status.NodeBlockPrefixLength = model.NodeBlockPrefixLength;
+
+        var allocation = Allocate(subnet, model);
+        status.NodeBlocks = [.. allocation.Blocks.OrderBy(b => b.Value).Select(b => new V1Alpha1Subnet.NodeBlock { Node = b.Key, Cidr = b.Value.ToString() })];
+        status.NodeCount = status.NodeBlocks.Count;
+
+        var counts = model.Counts(RouterInterfaceAddresses(subnet));
+        status.Addresses.Total = counts.Usable;
+        status.Addresses.Reserved = counts.Reserved;
+        status.Addresses.Available = counts.Assignable - status.Addresses.Leased;
+
+        bool readyChanged;
+        if (allocation.Unallocated.Count > 0)
+        {
+            var capacity = 1L << (model.NodeBlockPrefixLength - model.Cidr.PrefixLength);
+            var message = $"no free /{model.NodeBlockPrefixLength} block for node(s) {string.Join(", ", allocation.Unallocated)}: all {capacity} blocks of {model.Cidr} are in use; enlarge the cidr or use a longer nodeBlockPrefixLength in a new Subnet";
+            readyChanged = Conditions.Set(status.Conditions, ConditionTypes.Ready, false, SubnetReasons.SubnetFull, message, generation, now);
+            if (readyChanged) { await events.WarningAsync(subnet, SubnetReasons.SubnetFull, message, ct); }
+        }
+        else
+        {
+            var (reason, message) = status.NodeCount == 0
+                ? (SubnetReasons.NoNodes, "no Nodes exist yet; blocks are assigned as Nodes join")
+                : (SubnetReasons.BlocksAssigned, $"{status.NodeCount} node(s) hold /{model.NodeBlockPrefixLength} blocks; {status.Addresses.Available} addresses available");
+            readyChanged = Conditions.Set(status.Conditions, ConditionTypes.Ready, true, reason, message, generation, now);
+        }
+
+        foreach (var (node, block) in allocation.Blocks.Where(b => !WasAssigned(before, b.Key, b.Value)))
+        {
+            await events.NormalAsync(subnet, SubnetReasons.BlocksAssigned, $"node {node} was assigned block {block}", ct);
+        }
+
+        foreach (var (node, block) in allocation.Released)
+        {
+            await events.NormalAsync(subnet, SubnetReasons.BlockReleased, $"node {node} is gone; block {block} is free again", ct);
+        }
+
+        await statusWriter.WriteIfChangedAsync(subnet, before, ct);
+        return ReconcileResult.Done;
+    }
+
+    private NodeBlockAllocation Allocate(V1Alpha1Subnet subnet, SubnetModel model)
+    {
+        var existing = new Dictionary<string, Ipv4Cidr>();
+        foreach (var block in subnet.Status.NodeBlocks)
+        {
+            // An unparsable recorded block (a hand-edited status) is dropped; the node gets a new one.
+            if (Ipv4Cidr.TryParse(block.Cidr, out var cidr, out _)) { existing[block.Node] = cidr; }
+        }
+
+        var nodeNames = nodes.List().Select(n => n.Metadata.Name!).ToList();
+        return NodeBlockAllocator.Allocate(model.Cidr, model.NodeBlockPrefixLength, existing, nodeNames);
+    }
+
+    private static bool WasAssigned(V1Alpha1Subnet.SubnetStatus before, string node, Ipv4Cidr block) =>
+        before.NodeBlocks.Any(b => b.Node == node && b.Cidr == block.ToString());
+
+    private IEnumerable<V1Alpha1Router> RoutersIn(string? ns) => routers.List().Where(r => r.Metadata.Namespace == ns);
+
+    /// <summary>Addresses Routers took on this subnet besides the gateway (explicit interface IPs).</summary>
+    private IEnumerable<Ipv4Address> RouterInterfaceAddresses(V1Alpha1Subnet subnet) =>
+        RoutersIn(subnet.Metadata.Namespace)
+            .SelectMany(r => r.Spec.Interfaces)
+            .Where(i => i.Subnet == subnet.Metadata.Name && i.Ip is not null)
+            .Select(i => Ipv4Address.TryParse(i.Ip, out var ip) ? ip : (Ipv4Address?)null)
+            .OfType<Ipv4Address>();
+}

@@ -1,0 +1,100 @@
+using Erebor.Api;
+using Erebor.Kube.Client;
+using Erebor.Kube.Entities;
+using Erebor.Kube.LeaderElection;
+using Erebor.Kube.Runtime;
+using Erebor.Operator.Controllers;
+using Erebor.Operator.Finalizers;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Erebor.Operator.Hosting;
+
+/// <summary>
+/// Runs the controllers while this replica leads (or always, without leader election). Informers
+/// and controllers live for one leadership term: a replica that loses the lease stops all of them
+/// before the lease can pass to another, then exits so that it restarts clean.
+/// </summary>
+public sealed class ControllerService(
+    IKubeApi api,
+    OperatorOptions options,
+    Readiness readiness,
+    EventRecorder events,
+    ILoggerFactory loggers,
+    IHostApplicationLifetime lifetime,
+    TimeProvider time) : BackgroundService
+{
+    private readonly ILogger _logger = loggers.CreateLogger<ControllerService>();
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.LeaderElect)
+        {
+            await LeadAsync(stoppingToken);
+            return;
+        }
+
+        var elector = new LeaderElector(api, new LeaderElectionOptions
+        {
+            LeaseNamespace = options.Namespace,
+            LeaseName = options.LeaseName,
+            Identity = options.Identity,
+            LeaseDuration = options.LeaseDuration,
+            RenewDeadline = options.RenewDeadline,
+            RetryPeriod = options.RetryPeriod,
+        }, loggers.CreateLogger<LeaderElector>(), time);
+        try
+        {
+            if (!await elector.RunAsync(LeadAsync, stoppingToken))
+            {
+                _logger.LogError("Leadership lost; exiting so that this replica restarts as a follower");
+                Environment.ExitCode = 1;
+                lifetime.StopApplication();
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task LeadAsync(CancellationToken ct)
+    {
+        readiness.IsLeader = true;
+        readiness.ControllersSyncing();
+        var subnets = new Informer<V1Alpha1Subnet>(api, logger: _logger, time: time);
+        var routers = new Informer<V1Alpha1Router>(api, logger: _logger, time: time);
+        var nodes = new Informer<V1Node>(api, logger: _logger, time: time);
+        var statusWriter = new StatusWriter(api);
+        var controllerOptions = new ControllerOptions { Workers = options.Workers };
+
+        using var subnetRunner = new ControllerRunner<V1Alpha1Subnet>(
+            api, subnets, new SubnetController(nodes, routers, statusWriter, events, time),
+            [new SubnetInUseFinalizer(routers, statusWriter, events, time)], _logger, controllerOptions);
+        // A Router change can attach or detach any Subnet of its namespace; a Node change affects every Subnet's blocks.
+        subnetRunner.Watch(routers, router => subnets.List().Where(s => s.Metadata.Namespace == router.Metadata.Namespace).Select(s => s.Key));
+        subnetRunner.Watch(nodes, _ => subnets.List().Select(s => s.Key));
+
+        using var routerRunner = new ControllerRunner<V1Alpha1Router>(
+            api, routers, new RouterController(subnets, statusWriter, events, time), [], _logger, controllerOptions);
+        routerRunner.Watch(subnets, subnet => routers.List()
+            .Where(r => r.Metadata.Namespace == subnet.Metadata.Namespace && r.Spec.Interfaces.Any(i => i.Subnet == subnet.Metadata.Name))
+            .Select(r => r.Key));
+
+        using var stopInformers = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var informers = new[] { subnets.RunAsync(stopInformers.Token), routers.RunAsync(stopInformers.Token), nodes.RunAsync(stopInformers.Token) };
+        var runners = new[] { subnetRunner.RunAsync(ct), routerRunner.RunAsync(ct) };
+        try
+        {
+            await Task.WhenAll(subnets.WaitForSyncAsync(ct), routers.WaitForSyncAsync(ct), nodes.WaitForSyncAsync(ct));
+            readiness.ControllersReady();
+            await Task.WhenAll(runners);
+        }
+        finally
+        {
+            await stopInformers.CancelAsync();
+            await Task.WhenAll(informers.Concat(runners)).ContinueWith(_ => { }, CancellationToken.None);
+            readiness.IsLeader = false;
+            readiness.ControllersReady();
+        }
+    }
+}
