@@ -52,6 +52,9 @@ public sealed class OvsNodeTests
             .And.Contain("\"erebor.io/subnet\"=\"default/blue\"");
         (await node.VsctlAsync("get", "Bridge", node.BridgeName, "datapath_type", "fail_mode", "protocols", "other_config:disable-in-band"))
             .Split('\n', StringSplitOptions.RemoveEmptyEntries).Should().Equal("netdev", "secure", "[OpenFlow13]", "\"true\"");
+        var root = (await node.VsctlAsync("get", "Open_vSwitch", ".", "ovs_version", "external_ids:system-id")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        root[0].Should().MatchRegex(@"^""\d+\.\d+\.\d+""$", "set like ovs-ctl does");
+        root[1].Trim('"').Should().Be(node.Name);
         (await workload.Ipv4AddressAsync()).Should().Be("10.0.1.10");
         await workload.FlushAddressesAsync();
         (await workload.Ipv4AddressAsync()).Should().BeNull();

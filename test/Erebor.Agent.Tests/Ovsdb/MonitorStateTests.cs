@@ -136,8 +136,17 @@ public sealed class MonitorStateTests
         var vm1 = table.Interfaces["vm1"];
         vm1.Should().BeEquivalentTo(new
         {
-            Uuid = Guid.Parse(IfaceVm1), Type = "", Port = "vm1", Bridge = "br-int", OfPort = (long?)null,
-            IfaceId = "ns/vm1", AttachedMac = "02:00:00:00:01:10", LinkState = "up", AdminState = "up", MacInUse = "02:00:00:00:01:10", Error = (string?)null,
+            Uuid = Guid.Parse(IfaceVm1),
+            Type = "",
+            Port = "vm1",
+            Bridge = "br-int",
+            OfPort = (long?)null,
+            IfaceId = "ns/vm1",
+            AttachedMac = "02:00:00:00:01:10",
+            LinkState = "up",
+            AdminState = "up",
+            MacInUse = "02:00:00:00:01:10",
+            Error = (string?)null,
         });
         table.Interfaces["br-int"].OfPort.Should().Be(65534);
     }

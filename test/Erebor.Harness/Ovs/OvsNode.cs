@@ -121,7 +121,7 @@ public sealed partial class OvsNode : IAsyncDisposable
 
         await RunOvsToolAsync("ovsdb-tool", ["create", Path.Combine(DbDirectory, "conf.db"), VswitchSchema], ct: ct);
         await StartOvsdbServerAsync(ct);
-        await VsctlAsync("--no-wait", "init");
+        await InitializeDatabaseAsync(ct);
         await StartVswitchdAsync(ct);
 
         if (_options.CreateBridge)
@@ -139,6 +139,15 @@ public sealed partial class OvsNode : IAsyncDisposable
             await VsctlAsync([.. args]);
             await WaitForBridgeAsync(ct);
         }
+    }
+
+    /// <summary>What ovs-ctl does on a real node: create the root row and record the versions and a system-id.</summary>
+    private async Task InitializeDatabaseAsync(CancellationToken ct)
+    {
+        var version = OvsVersionPattern().Match(await RunOvsToolAsync("ovs-vswitchd", ["--version"], ct)).Groups["version"].Value;
+        var dbVersion = (await RunOvsToolAsync("ovsdb-tool", ["schema-version", VswitchSchema], ct)).Trim();
+        await VsctlAsync("--no-wait", "init", "--", "set", "Open_vSwitch", ".",
+            $"ovs_version={Quote(version)}", $"db_version={Quote(dbVersion)}", MapEntry("external_ids", "system-id", Name));
     }
 
     /// <summary>ovs-vsctl against this node's database; throws <see cref="ProcessFailedException"/> with stderr on failure.
@@ -442,6 +451,9 @@ public sealed partial class OvsNode : IAsyncDisposable
         alias appctl="ovs-appctl -t $VSWITCHD_CTL"
 
         """;
+
+    [GeneratedRegex(@"\(Open vSwitch\) (?<version>\S+)")]
+    private static partial Regex OvsVersionPattern();
 
     [GeneratedRegex("^[a-z0-9][a-z0-9-]*$")]
     private static partial Regex NamePattern();
