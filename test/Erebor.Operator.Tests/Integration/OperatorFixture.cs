@@ -34,6 +34,13 @@ public sealed class OperatorFixture : IAsyncLifetime
         if (_cluster is not null) { await _cluster.DisposeAsync(); }
     }
 
+    /// <summary>Starts a new operator process (after the test stopped or killed the previous one).</summary>
+    public async Task RestartOperatorAsync()
+    {
+        if (_operator is not null) { await _operator.DisposeAsync(); }
+        _operator = await OperatorProcess.StartAsync(Cluster);
+    }
+
     /// <summary>kubectl apply -f crds/, waits until every CRD is Established, creates erebor-system.</summary>
     public static async Task InstallCrdsAsync(IControlPlane cluster)
     {
