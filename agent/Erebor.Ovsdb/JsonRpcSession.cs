@@ -66,11 +66,7 @@ internal sealed partial class JsonRpcSession : IAsyncDisposable
     }
 
     /// <summary>Closes the connection; pending calls fail with <see cref="OvsdbConnectionException"/>.</summary>
-    public void Abort()
-    {
-        try { _closed.Cancel(); }
-        catch (ObjectDisposedException) { /* already disposed */ }
-    }
+    public void Abort() => _closed.Cancel();
 
     public async ValueTask DisposeAsync()
     {
@@ -78,9 +74,9 @@ internal sealed partial class JsonRpcSession : IAsyncDisposable
         await _stream.DisposeAsync();
         try { await _completion; }
         catch (Exception) { /* the receive loop reports its own end */ }
+        // _closed and _writeLock stay undisposed: a caller racing the disconnect must get an
+        // OvsdbConnectionException, not an ObjectDisposedException (neither holds a handle).
         FailPending();
-        _closed.Dispose();
-        _writeLock.Dispose();
     }
 
     private async Task ReceiveLoopAsync()

@@ -216,7 +216,7 @@ public sealed partial class OvsdbClient : IAsyncDisposable
         try { registration.OnUpdate(update); }
         catch (Exception e)
         {
-            LogMonitorHandlerFailed(e, registration.Id);
+            LogHandlerFailed(e, registration.Id);
         }
 
         if (update.IsInitial) { registration.Established.TrySetResult(); }
@@ -263,7 +263,7 @@ public sealed partial class OvsdbClient : IAsyncDisposable
                 wasConnected = true;
                 backoff = _options.MinBackoff;
                 LogConnected(_endpoint.Text, monitors.Length);
-                Connected?.Invoke();
+                Raise(Connected, nameof(Connected));
                 await session.Completion;
             }
             catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
@@ -289,7 +289,7 @@ public sealed partial class OvsdbClient : IAsyncDisposable
             if (wasConnected)
             {
                 LogDisconnected(_endpoint.Text);
-                Disconnected?.Invoke();
+                Raise(Disconnected, nameof(Disconnected));
             }
 
             try { await Task.Delay(backoff, _stopping.Token); }
@@ -308,6 +308,13 @@ public sealed partial class OvsdbClient : IAsyncDisposable
         await _connectionLoop;
         lock (_gate) { _connected.TrySetException(new ObjectDisposedException(nameof(OvsdbClient))); }
         _stopping.Dispose();
+    }
+
+    /// <summary>A throwing handler must not tear down a healthy connection.</summary>
+    private void Raise(Action? handlers, string name)
+    {
+        try { handlers?.Invoke(); }
+        catch (Exception e) { LogHandlerFailed(e, name); }
     }
 
     private static TaskCompletionSource<JsonRpcSession> NewConnectionSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -334,8 +341,8 @@ public sealed partial class OvsdbClient : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Debug, Message = "OVSDB connection to {Endpoint} failed, retrying in {Backoff}: {Reason}")]
     private partial void LogConnectionFailed(string endpoint, TimeSpan backoff, string reason);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Handler of OVSDB monitor {MonitorId} threw")]
-    private partial void LogMonitorHandlerFailed(Exception exception, string monitorId);
+    [LoggerMessage(Level = LogLevel.Error, Message = "OVSDB client handler {Handler} threw")]
+    private partial void LogHandlerFailed(Exception exception, string handler);
 }
 
 /// <summary>A running monitor; disposing it cancels it on the server.</summary>

@@ -24,7 +24,6 @@ public sealed partial class OvsNode : IAsyncDisposable
     private readonly OvsNodeOptions _options;
     private readonly Dictionary<string, Workload> _workloads = [];
     private readonly SemaphoreSlim _daemons = new(1, 1);
-    private readonly Lock _disposal = new();
     private BackgroundProcess? _ovsdbServer;
     private BackgroundProcess? _vswitchd;
     private bool _networkNamespaceCreated;
@@ -181,9 +180,6 @@ public sealed partial class OvsNode : IAsyncDisposable
         finally { _daemons.Release(); }
     }
 
-    /// <summary>Starts ovs-vswitchd and waits until it answers (and so does the bridge, if the database has one).</summary>
-    public async Task StartVswitchdAsync() => await StartVswitchdAsync(CancellationToken.None);
-
     public async Task RestartVswitchdAsync()
     {
         await KillVswitchdAsync();
@@ -202,15 +198,14 @@ public sealed partial class OvsNode : IAsyncDisposable
         finally { _daemons.Release(); }
     }
 
-    public async Task StartOvsdbServerAsync() => await StartOvsdbServerAsync(CancellationToken.None);
-
     public async Task RestartOvsdbServerAsync()
     {
         await KillOvsdbServerAsync();
         await StartOvsdbServerAsync();
     }
 
-    private async Task StartOvsdbServerAsync(CancellationToken ct)
+    /// <summary>Starts ovsdb-server on the existing database and waits until its socket answers.</summary>
+    public async Task StartOvsdbServerAsync(CancellationToken ct = default)
     {
         await _daemons.WaitAsync(ct);
         try
@@ -235,7 +230,8 @@ public sealed partial class OvsNode : IAsyncDisposable
         finally { _daemons.Release(); }
     }
 
-    private async Task StartVswitchdAsync(CancellationToken ct)
+    /// <summary>Starts ovs-vswitchd and waits until it answers (and so does the bridge, if the database has one).</summary>
+    public async Task StartVswitchdAsync(CancellationToken ct = default)
     {
         await _daemons.WaitAsync(ct);
         try
@@ -310,7 +306,7 @@ public sealed partial class OvsNode : IAsyncDisposable
     /// workloads and the namespace and removes the directories. Never throws; safe to call repeatedly.</summary>
     public ValueTask DisposeAsync()
     {
-        lock (_disposal) { _disposeTask ??= DisposeCoreAsync(); }
+        lock (_workloads) { _disposeTask ??= DisposeCoreAsync(); }
         return new ValueTask(_disposeTask);
     }
 

@@ -79,10 +79,16 @@ public sealed partial class Workload : IAsyncDisposable
         await _node.VsctlAsync([.. addPort]);
         _portAdded = true;
 
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
         while (await _node.OfPortAsync(PortName) <= 0)
         {
-            await Task.Delay(20, timeout.Token);
+            if (DateTime.UtcNow > deadline)
+            {
+                var error = await _node.VsctlAsync("--no-wait", "get", "Interface", PortName, "error");
+                throw new TimeoutException($"OVS gave port {PortName} no ofport within 20 s; Interface.error: {error.Trim()}");
+            }
+
+            await Task.Delay(20);
         }
     }
 
