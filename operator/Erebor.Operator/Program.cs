@@ -8,6 +8,7 @@ var root = new RootCommand("Erebor operator: reconciles erebor.io resources (Sub
 var kubeconfig = new Option<string?>("--kubeconfig") { Description = "kubeconfig file; default $KUBECONFIG, the in-cluster service account, then ~/.kube/config" };
 var ns = new Option<string>("--namespace") { Description = "namespace of the operator's Lease and webhook Secret", DefaultValueFactory = _ => "erebor-system" };
 var identity = new Option<string?>("--identity") { Description = "this replica's name in the leader election (default host-pid)" };
+var leaseName = new Option<string>("--lease-name") { Description = "name of the Lease the replicas elect a leader on", DefaultValueFactory = _ => "erebor-operator" };
 var leaderElect = new Option<bool>("--leader-elect") { Description = "run controllers only while holding the Lease", DefaultValueFactory = _ => true };
 var leaseDuration = new ParsedOption<TimeSpan>("--lease-duration", "how long followers wait after the last renewal", "15s", Durations.Parse);
 var renewDeadline = new ParsedOption<TimeSpan>("--renew-deadline", "the leader stops if it cannot renew for this long", "10s", Durations.Parse);
@@ -21,7 +22,7 @@ var logFormat = new Option<string>("--log-format") { Description = "text or json
 logFormat.AcceptOnlyFromAmong("text", "json");
 
 var run = new Command("run", "Run the operator.");
-foreach (var option in new Option[] { kubeconfig, ns, identity, leaderElect, leaseDuration.Option, renewDeadline.Option, retryPeriod.Option, metricsAddress.Option, webhookAddress.Option, noWebhook, webhookUrl.Option, workers, logFormat })
+foreach (var option in new Option[] { kubeconfig, ns, identity, leaderElect, leaseName, leaseDuration.Option, renewDeadline.Option, retryPeriod.Option, metricsAddress.Option, webhookAddress.Option, noWebhook, webhookUrl.Option, workers, logFormat })
 {
     run.Options.Add(option);
 }
@@ -34,6 +35,7 @@ run.SetAction(async (parse, ct) =>
         Namespace = parse.GetValue(ns)!,
         Identity = parse.GetValue(identity) ?? $"{Environment.MachineName}-{Environment.ProcessId}",
         LeaderElect = parse.GetValue(leaderElect),
+        LeaseName = parse.GetValue(leaseName)!,
         LeaseDuration = leaseDuration.Get(parse),
         RenewDeadline = renewDeadline.Get(parse),
         RetryPeriod = retryPeriod.Get(parse),

@@ -54,6 +54,7 @@ public sealed class LeaderElector(IKubeApi api, LeaderElectionOptions options, I
     /// </summary>
     public async Task<bool> RunAsync(Func<CancellationToken, Task> lead, CancellationToken ct)
     {
+        SetLeading(false); // a follower reports 0, so dashboards can tell it from a replica that is not running
         while (!await TryAcquireOrRenewAsync(ct))
         {
             await Task.Delay(options.RetryPeriod, _time, ct);

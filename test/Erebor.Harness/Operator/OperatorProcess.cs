@@ -15,6 +15,7 @@ public sealed record OperatorProcessOptions
     public string RenewDeadline { get; init; } = "3s";
     public string RetryPeriod { get; init; } = "500ms";
     public string Namespace { get; init; } = "erebor-system";
+    public string LeaseName { get; init; } = "erebor-operator";
 }
 
 /// <summary>
@@ -53,7 +54,7 @@ public sealed class OperatorProcess : IAsyncDisposable
         var args = new List<string>
         {
             "run", "--kubeconfig", cluster.KubeconfigPath, "--namespace", options.Namespace, "--identity", options.Identity,
-            "--leader-elect", options.LeaderElect ? "true" : "false",
+            "--leader-elect", options.LeaderElect ? "true" : "false", "--lease-name", options.LeaseName,
             "--lease-duration", options.LeaseDuration, "--renew-deadline", options.RenewDeadline, "--retry-period", options.RetryPeriod,
             "--metrics-address", $"127.0.0.1:{metricsPort}",
         };
