@@ -13,6 +13,9 @@ public sealed record Hello(ValueList<uint> VersionBitmap) : OpenFlowMessage
 
     public override OfpType Type => OfpType.Hello;
 
+    /// <summary>The wire versions the bitmap lists (0x04 = OpenFlow 1.3).</summary>
+    public IEnumerable<byte> Versions => Enumerable.Range(0, Math.Min(32 * VersionBitmap.Count, 256)).Select(v => (byte)v).Where(Supports);
+
     public bool Supports(byte version) =>
         version / 32 < VersionBitmap.Count && (VersionBitmap[version / 32] & (1u << (version % 32))) != 0;
 

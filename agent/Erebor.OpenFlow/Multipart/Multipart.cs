@@ -105,9 +105,13 @@ public abstract record MultipartReply : OpenFlowMessage
 
     private protected abstract void WriteReplyBody(ref WireWriter writer);
 
-    /// <summary>This part followed by <paramref name="next"/>, as one reply carrying the next part's flags.</summary>
-    internal virtual MultipartReply Concat(MultipartReply next) =>
-        throw new OpenFlowDecodeException($"a {MultipartType} reply cannot be split across messages, but the switch set the MORE flag");
+    /// <summary>
+    /// This part followed by the <paramref name="following"/> parts of the same reply, as one reply
+    /// carrying the last part's flags. Entries are copied once, however many parts there are.
+    /// </summary>
+    internal virtual MultipartReply CombineWith(IReadOnlyList<MultipartReply> following) =>
+        following.Count == 0 ? this
+        : throw new OpenFlowDecodeException($"a {MultipartType} reply cannot be split across messages, but the switch set the MORE flag");
 }
 
 /// <summary>A multipart reply whose body is an array of entries (flows, ports, groups...), which may be split across messages.</summary>
@@ -136,14 +140,31 @@ public abstract record MultipartListReply<TEntry> : MultipartReply
         foreach (var entry in Entries.AsSpan()) { WriteEntry(ref writer, entry); }
     }
 
-    internal sealed override MultipartReply Concat(MultipartReply next)
+    internal sealed override MultipartReply CombineWith(IReadOnlyList<MultipartReply> following)
     {
-        if (next is not MultipartListReply<TEntry> more || next.GetType() != GetType())
+        if (following.Count == 0) { return this; }
+        var total = Entries.Count;
+        foreach (var part in following)
         {
-            throw new OpenFlowDecodeException($"a {MultipartType} reply was continued by a {next.MultipartType} reply");
+            if (part.GetType() != GetType())
+            {
+                throw new OpenFlowDecodeException($"a {MultipartType} reply was continued by a {part.MultipartType} reply");
+            }
+
+            total += ((MultipartListReply<TEntry>)part).Entries.Count;
         }
 
-        return this with { Entries = new ValueList<TEntry>([.. Entries, .. more.Entries]), Flags = more.Flags };
+        var entries = new TEntry[total];
+        Entries.AsSpan().CopyTo(entries);
+        var offset = Entries.Count;
+        foreach (var part in following)
+        {
+            var more = ((MultipartListReply<TEntry>)part).Entries;
+            more.AsSpan().CopyTo(entries.AsSpan(offset));
+            offset += more.Count;
+        }
+
+        return this with { Entries = new ValueList<TEntry>(entries), Flags = following[^1].Flags };
     }
 
     private protected static ValueList<TEntry> ReadEntries(ref WireReader body, EntryReader read)
