@@ -125,10 +125,9 @@ public sealed partial class OvsNode : IAsyncDisposable
 
         if (_options.CreateBridge)
         {
-            var bridge = BridgeName;
             List<string> args =
             [
-                "add-br", bridge, "--", "set", "Bridge", bridge,
+                "add-br", BridgeName, "--", "set", "Bridge", BridgeName,
                 $"datapath_type={_options.DatapathType}",
                 $"protocols={_options.Protocols}",
                 $"fail_mode={_options.FailMode}",
@@ -327,7 +326,7 @@ public sealed partial class OvsNode : IAsyncDisposable
 
         if (_networkNamespaceCreated)
         {
-            await RunIpAsync(["netns", "del", NetworkNamespace], CancellationToken.None, checkExit: false);
+            await RunIpAsync(["netns", "del", NetworkNamespace], checkExit: false);
         }
 
         try
@@ -412,13 +411,13 @@ public sealed partial class OvsNode : IAsyncDisposable
     private Task<string> RunOvsToolAsync(string tool, IEnumerable<string> args, CancellationToken ct = default) =>
         ProcessRunner.RunCheckedAsync(tool, args, new ProcessOptions { Environment = Environment, Timeout = _options.StartTimeout }, ct);
 
-    internal static async Task<ProcessResult> RunIpAsync(IEnumerable<string> args, CancellationToken ct, bool checkExit = true)
+    internal static async Task<ProcessResult> RunIpAsync(IEnumerable<string> args, CancellationToken ct = default, bool checkExit = true)
     {
         var result = await ProcessRunner.RunAsync("ip", args, new ProcessOptions { Timeout = TimeSpan.FromSeconds(30) }, ct);
         return !checkExit || result.Succeeded ? result : throw new ProcessFailedException(result);
     }
 
-    internal static Task DisableIpv6Async(string networkNamespace, CancellationToken ct) =>
+    internal static Task DisableIpv6Async(string networkNamespace, CancellationToken ct = default) =>
         ProcessRunner.RunCheckedAsync("sysctl",
             ["-q", "-w", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"],
             new ProcessOptions { NetworkNamespace = networkNamespace }, ct);

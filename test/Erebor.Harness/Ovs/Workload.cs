@@ -40,33 +40,32 @@ public sealed partial class Workload : IAsyncDisposable
 
     internal async Task CreateAsync(WorkloadOptions options)
     {
-        var ct = CancellationToken.None;
         var mtu = options.Mtu.ToString(CultureInfo.InvariantCulture);
-        await OvsNode.RunIpAsync(["netns", "add", NetworkNamespace], ct);
+        await OvsNode.RunIpAsync(["netns", "add", NetworkNamespace]);
         _networkNamespaceCreated = true;
         // Before eth0 exists, so that it never gets a link-local address: IPv6 MLD and router
         // solicitations would otherwise reach the controller as PACKET_INs.
-        await OvsNode.DisableIpv6Async(NetworkNamespace, ct);
-        await OvsNode.RunIpAsync(["-n", NetworkNamespace, "link", "set", "lo", "up"], ct);
+        await OvsNode.DisableIpv6Async(NetworkNamespace);
+        await OvsNode.RunIpAsync(["-n", NetworkNamespace, "link", "set", "lo", "up"]);
 
         // Created inside the node's namespace with the peer placed straight into the workload's, so
         // the host end never exists in the host namespace where parallel tests could clash on its name.
-        await OvsNode.RunIpAsync(["-n", _node.NetworkNamespace, "link", "add", PortName, "type", "veth", "peer", "name", Interface, "netns", NetworkNamespace], ct);
+        await OvsNode.RunIpAsync(["-n", _node.NetworkNamespace, "link", "add", PortName, "type", "veth", "peer", "name", Interface, "netns", NetworkNamespace]);
         _vethCreated = true;
-        await OvsNode.RunIpAsync(["-n", NetworkNamespace, "link", "set", Interface, "address", Mac, "mtu", mtu, "up"], ct);
+        await OvsNode.RunIpAsync(["-n", NetworkNamespace, "link", "set", Interface, "address", Mac, "mtu", mtu, "up"]);
         // Without this, checksums stay partial through AF_PACKET and UDP/TCP silently fail (ICMP/ARP work).
         await ExecCheckedAsync("ethtool", "-K", Interface, "tx", "off");
         if (options.Ipv4Cidr is { } cidr)
         {
-            await OvsNode.RunIpAsync(["-n", NetworkNamespace, "addr", "add", cidr, "dev", Interface], ct);
+            await OvsNode.RunIpAsync(["-n", NetworkNamespace, "addr", "add", cidr, "dev", Interface]);
         }
 
         if (options.Gateway is { } gateway)
         {
-            await OvsNode.RunIpAsync(["-n", NetworkNamespace, "route", "add", "default", "via", gateway, "dev", Interface], ct);
+            await OvsNode.RunIpAsync(["-n", NetworkNamespace, "route", "add", "default", "via", gateway, "dev", Interface]);
         }
 
-        await OvsNode.RunIpAsync(["-n", _node.NetworkNamespace, "link", "set", PortName, "mtu", mtu, "up"], ct);
+        await OvsNode.RunIpAsync(["-n", _node.NetworkNamespace, "link", "set", PortName, "mtu", mtu, "up"]);
 
         List<string> addPort =
         [
@@ -135,7 +134,6 @@ public sealed partial class Workload : IAsyncDisposable
 
     private async Task DisposeCoreAsync()
     {
-        var ct = CancellationToken.None;
         if (_portAdded)
         {
             // --no-wait: ovs-vswitchd may be down (killed by a test); it reconciles when it comes back.
@@ -145,12 +143,12 @@ public sealed partial class Workload : IAsyncDisposable
         // Deleting a namespace frees its devices asynchronously; deleting the veth first makes its removal synchronous.
         if (_vethCreated)
         {
-            await OvsNode.RunIpAsync(["-n", _node.NetworkNamespace, "link", "del", PortName], ct, checkExit: false);
+            await OvsNode.RunIpAsync(["-n", _node.NetworkNamespace, "link", "del", PortName], checkExit: false);
         }
 
         if (_networkNamespaceCreated)
         {
-            await OvsNode.RunIpAsync(["netns", "del", NetworkNamespace], ct, checkExit: false);
+            await OvsNode.RunIpAsync(["netns", "del", NetworkNamespace], checkExit: false);
         }
 
         _node.Forget(this);
