@@ -9,6 +9,8 @@ set -euo pipefail
 
 CACHE=${EREBOR_CACHE:-/var/cache/erebor}
 BIN=$CACHE/bin
+# Bump when the source patches below change: a cache built by an older recipe is rebuilt.
+RECIPE=2
 PACKAGES=(etcd-server golang-go rsync golang-github-modern-go-reflect2-dev dpkg-dev
   openvswitch-switch iproute2 busybox isc-dhcp-client iputils-ping iputils-arping ethtool
   prometheus dnsmasq-base kea-dhcp4-server kea-admin openssl lua5.1 curl)
@@ -45,22 +47,31 @@ EOF
 }
 
 ensure_kube_binaries() {
-  if [ -x "$BIN/kube-apiserver" ] && [ -x "$BIN/kubectl" ]; then return 0; fi
+  if [ -x "$BIN/kube-apiserver" ] && [ -x "$BIN/kubectl" ] && [ "$(cat "$BIN/.recipe" 2>/dev/null)" = "$RECIPE" ]; then return 0; fi
   mkdir -p "$CACHE/src" "$BIN"
+  rm -f "$BIN/kube-apiserver" "$BIN/kubectl"
   cd "$CACHE/src"
+  if [ "$(cat kubernetes/.erebor-recipe 2>/dev/null)" != "$RECIPE" ]; then rm -rf kubernetes; fi
   if [ ! -d kubernetes ]; then
     grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ || { log "no deb-src entry"; exit 1; }
     log "fetching Debian's kubernetes source package"
     rm -rf kubernetes-*
     apt-get source -qq --download-only kubernetes >/dev/null
-    dpkg-source -x kubernetes_*.dsc kubernetes >/dev/null
+    dpkg-source -x kubernetes_*.dsc kubernetes >/dev/null 2>&1
     # The vendored reflect2 1.0.1 makes the API server crash under Go >= 1.18 when it encodes maps.
     local reflect2
     reflect2=$(dpkg -L golang-github-modern-go-reflect2-dev | grep -m1 '/github.com/modern-go/reflect2$')
     rm -rf kubernetes/vendor/github.com/modern-go/reflect2
     cp -r "$reflect2" kubernetes/vendor/github.com/modern-go/reflect2
+    # Built with a Go newer than 1.15, kube-openapi 1.20 rejects "" where a schema says
+    # type: string (kubernetes/kubernetes#99804); apply the upstream fix (kube-openapi#230).
+    sed -i 's/if data == nil || reflect.DeepEqual(reflect.Zero(reflect.TypeOf(data)), reflect.ValueOf(data)) {/if data == nil {/' \
+      kubernetes/vendor/k8s.io/kube-openapi/pkg/validation/validate/type.go
+    grep -q '^	if data == nil {$' kubernetes/vendor/k8s.io/kube-openapi/pkg/validation/validate/type.go ||
+      { log "the kube-openapi empty-string patch did not apply"; exit 1; }
     mkdir -p kubernetes/.go/src/k8s.io
     ln -sfn ../../.. kubernetes/.go/src/k8s.io/kubernetes
+    echo "$RECIPE" > kubernetes/.erebor-recipe
   fi
   cd kubernetes
   local what
@@ -71,6 +82,7 @@ ensure_kube_binaries() {
       { tail -30 "$CACHE/build-$what.log"; exit 1; }
     cp "_output/local/bin/linux/amd64/$what" "$BIN/$what"
   done
+  echo "$RECIPE" > "$BIN/.recipe"
 }
 
 ensure_packages
