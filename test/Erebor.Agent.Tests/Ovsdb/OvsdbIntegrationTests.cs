@@ -133,11 +133,13 @@ public sealed class OvsdbIntegrationTests
         await using var node = await OvsNode.StartAsync("ovsdb-restart");
         var gone = await node.AddWorkloadAsync("vm1", Vm1);
         // A long first backoff makes sure the changes below happen while the client is disconnected.
-        await using var client = await Connect(node.DbTarget, minBackoff: TimeSpan.FromSeconds(2));
+        await using var client = await Connect(node.DbTarget, minBackoff: TimeSpan.FromSeconds(5));
         await using var interfaces = await InterfaceTable.StartAsync(client, node.BridgeName);
         var changes = new ChangeRecorder(interfaces);
         var disconnected = new TaskCompletionSource();
+        var reconnected = new TaskCompletionSource();
         client.Disconnected += () => disconnected.TrySetResult();
+        client.Connected += () => reconnected.TrySetResult();
 
         await node.KillOvsdbServerAsync();
         await disconnected.Task.WaitAsync(Patience);
@@ -149,7 +151,8 @@ public sealed class OvsdbIntegrationTests
 
         (await changes.NextAsync(c => c.Interface.Name == added.PortName && c.Interface.OfPort > 0)).Kind.Should().Be(InterfaceChangeKind.Added);
         (await changes.NextAsync(c => c.Interface.Name == gone.PortName)).Kind.Should().Be(InterfaceChangeKind.Removed);
-        client.IsConnected.Should().BeTrue();
+        // Monitors are re-established (and their changes raised) just before Connected.
+        await reconnected.Task.WaitAsync(Patience);
 
         // and the re-established monitor delivers live updates again
         await added.DisposeAsync();
