@@ -114,11 +114,13 @@ public sealed class OvsNodeTests
         {
             var options = new OvsNodeOptions { TempRoot = tempRoot, DatapathType = "no-such-datapath", StartTimeout = TimeSpan.FromSeconds(3) };
 
-            var start = () => OvsNode.StartAsync("harness-fail", options);
+            // unique per run, as other test processes may run this test at the same time
+            var name = "fail-" + Guid.NewGuid().ToString("N")[..8];
+            var start = () => OvsNode.StartAsync(name, options);
 
             await start.Should().ThrowAsync<Exception>();
             Directory.EnumerateFileSystemEntries(tempRoot).Should().BeEmpty();
-            (await ProcessRunner.RunCheckedAsync("ip", "netns", "list")).Should().NotContain("harness-fail-");
+            (await ProcessRunner.RunCheckedAsync("ip", "netns", "list")).Should().NotContain(name + "-");
         }
         finally
         {
