@@ -16,6 +16,9 @@ public sealed record OperatorProcessOptions
     public string RetryPeriod { get; init; } = "500ms";
     public string Namespace { get; init; } = "erebor-system";
     public string LeaseName { get; init; } = "erebor-operator";
+
+    /// <summary>Another identity than the cluster admin, e.g. the service account config/rbac grants.</summary>
+    public string? Kubeconfig { get; init; }
 }
 
 /// <summary>
@@ -53,7 +56,7 @@ public sealed class OperatorProcess : IAsyncDisposable
         int? webhookPort = options.Webhook ? ports[1] : null;
         var args = new List<string>
         {
-            "run", "--kubeconfig", cluster.KubeconfigPath, "--namespace", options.Namespace, "--identity", options.Identity,
+            "run", "--kubeconfig", options.Kubeconfig ?? cluster.KubeconfigPath, "--namespace", options.Namespace, "--identity", options.Identity,
             "--leader-elect", options.LeaderElect ? "true" : "false", "--lease-name", options.LeaseName,
             "--lease-duration", options.LeaseDuration, "--renew-deadline", options.RenewDeadline, "--retry-period", options.RetryPeriod,
             "--metrics-address", $"127.0.0.1:{metricsPort}",
