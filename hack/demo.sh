@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 configuration=${CONFIGURATION:-Release}
 export EREBOR_OPERATOR_BIN=$PWD/operator/Erebor.Operator/bin/$configuration/net10.0/erebor-operator
-exec dotnet test/Erebor.Demo/bin/$configuration/net10.0/erebor-demo.dll "$@"
+exec dotnet test/Erebor.Demo/bin/$configuration/net10.0/erebor-demo.dll ${ARGS:-} "$@"
