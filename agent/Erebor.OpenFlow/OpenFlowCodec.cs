@@ -40,16 +40,17 @@ public static class OpenFlowCodec
         ArgumentNullException.ThrowIfNull(output);
         var length = GetEncodedLength(message);
         var writer = new WireWriter(output.GetSpan(length));
-        Write(ref writer, message, xid);
+        Write(ref writer, message, xid, length);
         output.Advance(length);
         return length;
     }
 
     public static byte[] Encode(OpenFlowMessage message, uint xid)
     {
-        var frame = new byte[GetEncodedLength(message)];
+        var length = GetEncodedLength(message);
+        var frame = new byte[length];
         var writer = new WireWriter(frame);
-        Write(ref writer, message, xid);
+        Write(ref writer, message, xid, length);
         return frame;
     }
 
@@ -75,10 +76,10 @@ public static class OpenFlowCodec
         return new OpenFlowFrame(xid, DecodeBody(version, type, ref body), version);
     }
 
-    internal static void Write(ref WireWriter writer, OpenFlowMessage message, uint xid)
+    /// <param name="length">The message's <see cref="GetEncodedLength"/>, which the caller already needed.</param>
+    internal static void Write(ref WireWriter writer, OpenFlowMessage message, uint xid, int length)
     {
         var start = writer.Position;
-        var length = GetEncodedLength(message);
         writer.U8(Version13);
         writer.U8((byte)message.Type);
         writer.U16((ushort)length);

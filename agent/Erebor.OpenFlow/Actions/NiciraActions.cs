@@ -282,19 +282,29 @@ public sealed record Controller2Action : NiciraAction
         return action;
     }
 
+    /// <summary>
+    /// A scalar property's value: OVS pads 8- and 16-bit values to 32 bits inside the property
+    /// (length 8), while the bare value (length 5 or 6) is also valid.
+    /// </summary>
     private static ref WireReader Exactly(ref WireReader value, int size)
     {
-        if (value.Remaining != size) { throw new OpenFlowDecodeException($"controller2 property has {value.Remaining} bytes, expected {size}"); }
+        if (value.Remaining != size && value.Remaining != ScalarSlot)
+        {
+            throw new OpenFlowDecodeException($"controller2 property has {value.Remaining} bytes, expected {size} or {ScalarSlot}");
+        }
+
         return ref value;
     }
 
     private static void WriteProperty(ref WireWriter writer, Property type, ulong value, int size)
     {
         writer.U16((ushort)type);
-        writer.U16((ushort)(4 + size));
+        writer.U16((ushort)(4 + (size == 0 ? 0 : ScalarSlot)));
         writer.UInt(value, size);
         writer.Zeros(4 - size);
     }
+
+    private const int ScalarSlot = 4;
 
     private enum Property : ushort
     {

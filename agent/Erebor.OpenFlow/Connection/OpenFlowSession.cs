@@ -382,7 +382,7 @@ internal sealed class OpenFlowSession
         try
         {
             var writer = new WireWriter(buffer);
-            OpenFlowCodec.Write(ref writer, message, xid);
+            OpenFlowCodec.Write(ref writer, message, xid, length);
         }
         catch
         {

@@ -44,12 +44,37 @@ public sealed class OxmField
     public static readonly OxmField TunIpv4Src = Define("tun_ipv4_src", NiciraClass, 31, 4, maskable: true);
     public static readonly OxmField TunIpv4Dst = Define("tun_ipv4_dst", NiciraClass, 32, 4, maskable: true);
 
+    /// <summary>The original Nicira match class 0 (NXM_OF_*), which OVS still uses in move/load actions.</summary>
+    private const ushort NiciraOpenFlowClass = 0x0000;
+
     static OxmField()
     {
         for (var i = 0; i < Registers.Length; i++)
         {
             Registers[i] = Define($"reg{i}", NiciraClass, (byte)i, 4, maskable: true);
         }
+
+        // NXM names for the same fields, with the same width and meaning: OVS encodes the fields of
+        // NXAST_REG_MOVE/REG_LOAD this way even in OpenFlow 1.3 (e.g. NXM_OF_ETH_SRC, NXM_NX_ARP_SHA).
+        // Decoding accepts them; encoding always uses the OXM form above.
+        Alias(NiciraOpenFlowClass, 1, EthDst);
+        Alias(NiciraOpenFlowClass, 2, EthSrc);
+        Alias(NiciraOpenFlowClass, 3, EthType);
+        Alias(NiciraOpenFlowClass, 6, IpProto);
+        Alias(NiciraOpenFlowClass, 7, Ipv4Src);
+        Alias(NiciraOpenFlowClass, 8, Ipv4Dst);
+        Alias(NiciraOpenFlowClass, 9, TcpSrc);
+        Alias(NiciraOpenFlowClass, 10, TcpDst);
+        Alias(NiciraOpenFlowClass, 11, UdpSrc);
+        Alias(NiciraOpenFlowClass, 12, UdpDst);
+        Alias(NiciraOpenFlowClass, 13, IcmpV4Type);
+        Alias(NiciraOpenFlowClass, 14, IcmpV4Code);
+        Alias(NiciraOpenFlowClass, 15, ArpOp);
+        Alias(NiciraOpenFlowClass, 16, ArpSpa);
+        Alias(NiciraOpenFlowClass, 17, ArpTpa);
+        Alias(NiciraClass, 16, TunnelId);
+        Alias(NiciraClass, 17, ArpSha);
+        Alias(NiciraClass, 18, ArpTha);
     }
 
     private OxmField(string name, ushort oxmClass, byte number, byte width, bool maskable, OxmField? prerequisite, ulong[] prerequisiteValues)
@@ -92,10 +117,12 @@ public sealed class OxmField
     public uint Header(bool hasMask) =>
         ((uint)OxmClass << 16) | ((uint)Number << 9) | (hasMask ? 0x100u : 0u) | (uint)(hasMask ? Width * 2 : Width);
 
-    /// <summary>The modelled field a header names, ignoring its has-mask bit and length.</summary>
+    /// <summary>The modelled field a header (OXM, or one of the NXM aliases) names, ignoring its has-mask bit and length.</summary>
     internal static OxmField? Find(uint header) => ByClassAndNumber.GetValueOrDefault(header >> 9);
 
     public override string ToString() => Name;
+
+    private static void Alias(ushort nxmClass, byte number, OxmField field) => ByClassAndNumber.Add(((uint)nxmClass << 7) | number, field);
 
     private static OxmField Define(string name, ushort oxmClass, byte number, byte width, bool maskable, OxmField? prerequisite = null, params ulong[] prerequisiteValues)
     {

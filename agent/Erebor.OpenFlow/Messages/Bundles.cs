@@ -108,7 +108,7 @@ public sealed record BundleAdd(uint BundleId, BundleFlags Flags, OpenFlowMessage
         writer.U32(BundleId);
         writer.Zeros(2);
         writer.U16((ushort)Flags);
-        OpenFlowCodec.Write(ref writer, Message, xid);
+        OpenFlowCodec.Write(ref writer, Message, xid, OpenFlowCodec.GetEncodedLength(Message));
     }
 
     /// <summary>Reads the body after experimenter id and type; the wrapped message's own length delimits it, properties after it are ignored.</summary>
