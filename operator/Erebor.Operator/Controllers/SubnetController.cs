@@ -83,14 +83,17 @@ public sealed class SubnetController(
             readyChanged = Conditions.Set(status.Conditions, ConditionTypes.Ready, true, reason, message, generation, now);
         }
 
-        foreach (var (node, block) in allocation.Blocks.Where(b => !WasAssigned(before, b.Key, b.Value)))
+        // One event per kind of change and reconcile, not one per node: a new Subnet on a large
+        // cluster would otherwise cost an API request per node.
+        var assigned = allocation.Blocks.Where(b => !WasAssigned(before, b.Key, b.Value)).Select(b => $"{b.Key}={b.Value}").ToList();
+        if (assigned.Count > 0)
         {
-            await events.NormalAsync(subnet, SubnetReasons.BlocksAssigned, $"node {node} was assigned block {block}", ct);
+            await events.NormalAsync(subnet, SubnetReasons.BlocksAssigned, $"assigned block(s) {Summarize(assigned)}", ct);
         }
 
-        foreach (var (node, block) in allocation.Released)
+        if (allocation.Released.Count > 0)
         {
-            await events.NormalAsync(subnet, SubnetReasons.BlockReleased, $"node {node} is gone; block {block} is free again", ct);
+            await events.NormalAsync(subnet, SubnetReasons.BlockReleased, $"node(s) gone, block(s) free again: {Summarize([.. allocation.Released.Select(b => $"{b.Key}={b.Value}")])}", ct);
         }
 
         await statusWriter.WriteIfChangedAsync(subnet, before, ct);
@@ -109,6 +112,9 @@ public sealed class SubnetController(
         var nodeNames = nodes.List().Select(n => n.Metadata.Name!).ToList();
         return NodeBlockAllocator.Allocate(model.Cidr, model.NodeBlockPrefixLength, existing, nodeNames);
     }
+
+    private static string Summarize(List<string> items) =>
+        items.Count <= 10 ? string.Join(", ", items) : $"{string.Join(", ", items.Take(10))} and {items.Count - 10} more";
 
     private static bool WasAssigned(V1Alpha1Subnet.SubnetStatus before, string node, Ipv4Cidr block) =>
         before.NodeBlocks.Any(b => b.Node == node && b.Cidr == block.ToString());

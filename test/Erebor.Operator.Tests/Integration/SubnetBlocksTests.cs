@@ -53,7 +53,7 @@ public sealed class SubnetBlocksTests(OperatorFixture fixture) : IClassFixture<O
         var describe = await fixture.Cluster.KubectlCheckedAsync("describe", "subnet", "net", "-n", ns);
         describe.Should().Contain("Observed Generation:").And.Contain("Reason:").And.Contain("SubnetFull").And.Contain("BlocksAssigned");
         describe.Should().MatchRegex(@"Warning\s+SubnetFull", "kubectl describe lists the warning event");
-        describe.Should().MatchRegex(@"Normal\s+BlockReleased\s+.*node node-a is gone; block 10.20.0.0/26 is free again");
+        describe.Should().MatchRegex(@"Normal\s+BlockReleased\s+.*node\(s\) gone, block\(s\) free again: node-a=10.20.0.0/26");
 
         // A node leaving frees a block, and the waiting node gets it.
         await fixture.Cluster.KubectlCheckedAsync("delete", "node", "node-b");
