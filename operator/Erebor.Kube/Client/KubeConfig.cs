@@ -41,18 +41,22 @@ public sealed record KubeConfig
         return FromFile(Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".kube", "config"), context);
     }
 
-    public static KubeConfig InCluster()
+    /// <summary>The pod's service account, as Kubernetes mounts it, and the API server from the pod's environment.</summary>
+    public static KubeConfig InCluster() =>
+        InCluster(
+            Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_HOST") ?? throw new InvalidOperationException("KUBERNETES_SERVICE_HOST is not set: not running in a pod"),
+            Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_PORT") ?? "443",
+            ServiceAccountDir);
+
+    internal static KubeConfig InCluster(string host, string port, string serviceAccountDir)
     {
-        var host = Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_HOST")
-            ?? throw new InvalidOperationException("KUBERNETES_SERVICE_HOST is not set: not running in a pod");
-        var port = Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_PORT") ?? "443";
         if (host.Contains(':')) { host = $"[{host}]"; }
         return new KubeConfig
         {
             Server = new Uri($"https://{host}:{port}"),
-            CertificateAuthorityPem = File.ReadAllText(Path.Combine(ServiceAccountDir, "ca.crt")),
-            BearerTokenFile = Path.Combine(ServiceAccountDir, "token"),
-            Namespace = File.ReadAllText(Path.Combine(ServiceAccountDir, "namespace")).Trim(),
+            CertificateAuthorityPem = File.ReadAllText(Path.Combine(serviceAccountDir, "ca.crt")),
+            BearerTokenFile = Path.Combine(serviceAccountDir, "token"),
+            Namespace = File.ReadAllText(Path.Combine(serviceAccountDir, "namespace")).Trim(),
         };
     }
 

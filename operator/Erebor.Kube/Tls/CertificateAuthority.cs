@@ -21,6 +21,7 @@ public sealed class CertificateAuthority : IDisposable
 {
     private static readonly TimeSpan ClockSkewAllowance = TimeSpan.FromMinutes(5);
     private static readonly Oid ServerAuthentication = new("1.3.6.1.5.5.7.3.1");
+    private static readonly Oid ClientAuthentication = new("1.3.6.1.5.5.7.3.2");
     private readonly X509Certificate2 _certificate;
 
     private CertificateAuthority(X509Certificate2 certificateWithKey)
@@ -64,16 +65,33 @@ public sealed class CertificateAuthority : IDisposable
             throw new ArgumentException("A serving certificate needs at least one DNS name or IP address.");
         }
 
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var commonName = names.Count > 0 ? names[0] : addresses[0].ToString();
-        var request = new CertificateRequest(new X500DistinguishedName($"CN={commonName}"), key, HashAlgorithmName.SHA256);
         var subjectAlternativeNames = new SubjectAlternativeNameBuilder();
         names.ForEach(subjectAlternativeNames.AddDnsName);
         addresses.ForEach(subjectAlternativeNames.AddIpAddress);
-        request.CertificateExtensions.Add(subjectAlternativeNames.Build());
+        var commonName = names.Count > 0 ? names[0] : addresses[0].ToString();
+        return Issue(new X500DistinguishedName($"CN={commonName}"), ServerAuthentication, subjectAlternativeNames.Build(), validity);
+    }
+
+    /// <summary>
+    /// Issues a TLS client certificate. Kubernetes reads the user from the common name and the
+    /// groups from the organizations (e.g. "system:masters").
+    /// </summary>
+    public IssuedCertificate IssueClientCertificate(string commonName, IEnumerable<string> organizations, TimeSpan? validity = null)
+    {
+        var subject = new X500DistinguishedNameBuilder();
+        foreach (var organization in organizations) { subject.AddOrganizationName(organization); }
+        subject.AddCommonName(commonName);
+        return Issue(subject.Build(), ClientAuthentication, subjectAlternativeNames: null, validity);
+    }
+
+    private IssuedCertificate Issue(X500DistinguishedName subject, Oid usage, X509Extension? subjectAlternativeNames, TimeSpan? validity)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
+        if (subjectAlternativeNames is not null) { request.CertificateExtensions.Add(subjectAlternativeNames); }
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(certificateAuthority: false, hasPathLengthConstraint: false, pathLengthConstraint: 0, critical: true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, critical: true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([ServerAuthentication], critical: false));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([usage], critical: false));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, critical: false));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(_certificate, includeKeyIdentifier: true, includeIssuerAndSerial: false));
 

@@ -66,6 +66,7 @@ public sealed partial class LocalControlPlane : IControlPlane
         var serving = ca.IssueServerCertificate(
             ["localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"],
             [IPAddress.Loopback, IPAddress.Parse("10.96.0.1")]);
+        AdminClientCertificate = ca.IssueClientCertificate("cert-admin", ["system:masters"]);
         WriteFile("ca.crt", CaCertificatePem);
         WriteFile("apiserver.crt", serving.CertificatePem);
         WriteFile("apiserver.key", serving.PrivateKeyPem);
@@ -87,6 +88,10 @@ public sealed partial class LocalControlPlane : IControlPlane
     }
 
     public Uri ApiServerUrl { get; }
+
+    /// <summary>A client certificate (user cert-admin, group system:masters) the API server accepts through --client-ca-file.</summary>
+    public IssuedCertificate AdminClientCertificate { get; }
+
     public string KubeconfigPath => _connection.KubeconfigPath;
     public string AdminToken { get; }
     public string CaCertificatePem { get; }

@@ -207,3 +207,79 @@ public sealed class KubeApiIntegrationTests(KubeApiFixture fixture) : IClassFixt
         }
     }
 }
+
+/// <summary>The ways a client authenticates: bearer token (the fixture), client certificate, in-cluster service account.</summary>
+[Trait("Category", "Integration")]
+public sealed class KubeApiAuthenticationTests : IAsyncLifetime
+{
+    private LocalControlPlane? _cluster;
+
+    private LocalControlPlane Cluster => _cluster!;
+
+    public async Task InitializeAsync() => _cluster = await LocalControlPlane.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (_cluster is not null) { await _cluster.DisposeAsync(); }
+    }
+
+    [Fact]
+    public async Task A_client_certificate_from_the_kubeconfig_authenticates_as_its_subject()
+    {
+        var certificate = Cluster.AdminClientCertificate;
+        var config = KubeConfig.Parse($"""
+            apiVersion: v1
+            kind: Config
+            current-context: cert
+            clusters:
+            - name: local
+              cluster:
+                server: {Cluster.ApiServerUrl}
+                certificate-authority-data: {B64(Cluster.CaCertificatePem)}
+            users:
+            - name: cert-admin
+              user:
+                client-certificate-data: {B64(certificate.CertificatePem)}
+                client-key-data: {B64(certificate.PrivateKeyPem)}
+            contexts:
+            - name: cert
+              context:
+                cluster: local
+                user: cert-admin
+            """, Cluster.WorkDirectory);
+        config.BearerToken.Should().BeNull();
+
+        using var api = new KubeApi(config);
+        var namespaces = await api.ListAsync<V1Namespace>();
+        namespaces.Items.Select(n => n.Metadata.Name).Should().Contain("kube-system", "system:masters may list namespaces");
+    }
+
+    [Fact]
+    public async Task The_in_cluster_service_account_files_authenticate_and_the_token_file_is_reread()
+    {
+        var mount = Directory.CreateTempSubdirectory("sa-mount").FullName;
+        try
+        {
+            await Cluster.KubectlCheckedAsync("create", "namespace", "apps");
+            File.WriteAllText(Path.Combine(mount, "ca.crt"), Cluster.CaCertificatePem);
+            File.WriteAllText(Path.Combine(mount, "namespace"), "apps\n");
+            File.WriteAllText(Path.Combine(mount, "token"), "not-a-valid-token");
+            var config = KubeConfig.InCluster("127.0.0.1", Cluster.ApiServerUrl.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), mount);
+            config.Namespace.Should().Be("apps");
+            using var api = new KubeApi(config);
+
+            var rejected = () => api.GetRawAsync("/version");
+            (await rejected.Should().ThrowAsync<KubeApiException>()).Which.StatusCode.Should().Be(System.Net.HttpStatusCode.Unauthorized);
+
+            // Kubernetes rotates projected tokens in place; the next request must use the new one.
+            File.WriteAllText(Path.Combine(mount, "token"), await Cluster.CreateServiceAccountTokenAsync("apps", "app"));
+            (await api.GetRawAsync("/version")).Should().Contain("\"gitVersion\"");
+        }
+        finally
+        {
+            Directory.Delete(mount, recursive: true);
+        }
+    }
+
+    private static string B64(string text) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(text));
+}
