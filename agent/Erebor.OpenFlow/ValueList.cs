@@ -74,6 +74,4 @@ public readonly struct ValueList<T> : IReadOnlyList<T>, IEquatable<ValueList<T>>
 public static class ValueList
 {
     public static ValueList<T> Create<T>(ReadOnlySpan<T> items) => items.IsEmpty ? default : new ValueList<T>(items.ToArray());
-
-    public static ValueList<T> From<T>(IEnumerable<T> items) => new(items.ToArray());
 }

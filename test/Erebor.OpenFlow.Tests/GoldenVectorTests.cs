@@ -102,6 +102,18 @@ public class GoldenVectorTests
             "04 0d 002a 0000002a | ffffffff fffffffd 0010 000000000000 | 0000 0010 00000002 0000 000000000000 | 0102"
         },
 
+        // PACKET_OUT whose actions are the other Nicira actions (nx_action_header: 0xffff, len, vendor 0x2320, subtype):
+        // nx_action_controller2 (subtype 37 = 0x25, pad(6)) with one property MAX_LEN (type 0), which OVS
+        //   pads to 32 bits: length 8, value 1500 = 0x05dc, 2 zero bytes;
+        // nx_action_resubmit_table (subtype 14): in_port 0xfff8 (keep), table 30, pad(3);
+        // nx_action_note (subtype 8): the note "a", zero-padded to a 16-byte action.
+        {
+            "packet out with nicira actions",
+            new PacketOut { Actions = [new Controller2Action { MaxLength = 1500 }, new ResubmitAction(30), new NoteAction([0x61])] },
+            "04 0d 0050 0000002a | ffffffff fffffffd 0038 000000000000"
+            + " | ffff 0018 00002320 0025 000000000000 0000 0008 05dc 0000 | ffff 0010 00002320 000e fff8 1e 000000 | ffff 0010 00002320 0008 61 0000000000"
+        },
+
         // ofp_flow_removed: cookie, priority 100, reason IDLE_TIMEOUT, table 10, duration 5 s 0 ns,
         // idle 10, hard 0, packet_count 2, byte_count 128 | empty match.
         {
@@ -266,6 +278,22 @@ public class GoldenVectorTests
 
         // OXM ipv4_dst with mask: class 0x8000, field 12 (<<9 = 0x1800) | has-mask 0x100, length 8.
         Convert.ToHexString(OpenFlowCodec.Encode(new FlowMod { Match = match }, 0)).Should().Contain(Hex("80001908 0a000100 ffffff00 | 80000606 02000000aa01"));
+    }
+
+    [Fact]
+    public void Move_and_load_with_the_nxm_field_headers_ovs_uses_decode_to_the_same_fields()
+    {
+        // What OVS sends back in a flow dump for move:eth_src->eth_dst and load:...->arp_sha: NXM
+        // headers NXM_OF_ETH_SRC (class 0, field 2, len 6) = 00000406, NXM_OF_ETH_DST = 00000206,
+        // NXM_NX_ARP_SHA (class 1, field 17 -> 17<<9 = 0x2200, len 6) = 00012206.
+        var frame = Hex("04 0d 0048 00000001 | ffffffff fffffffd 0030 000000000000"
+            + " | ffff 0018 00002320 0006 0030 0000 0000 00000406 00000206 | ffff 0018 00002320 0007 002f 00012206 000002000000aa01");
+
+        var packetOut = (PacketOut)OpenFlowCodec.Decode(Convert.FromHexString(frame)).Message;
+
+        packetOut.Actions.Should().Equal(
+            RegMoveAction.Whole(OxmField.EthSrc, OxmField.EthDst),
+            new RegLoadAction(NxmSubfield.Whole(OxmField.ArpSha), 0x02000000aa01));
     }
 
     private static string Hex(string spaced) => spaced.Replace(" ", string.Empty).Replace("|", string.Empty).ToUpperInvariant();

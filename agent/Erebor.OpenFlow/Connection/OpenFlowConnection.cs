@@ -104,8 +104,10 @@ public sealed class OpenFlowConnection : IAsyncDisposable
     }
 
     /// <summary>
-    /// Sends a request and returns its reply: for multipart requests, all parts joined into one.
-    /// An OFPT_ERROR reply throws <see cref="OpenFlowErrorException"/>.
+    /// Sends a request (a message the switch answers: BARRIER, ECHO, FEATURES, GET_CONFIG, ROLE,
+    /// GET_ASYNC, multipart, bundle control) and returns its reply; for multipart requests, all
+    /// parts joined into one. An OFPT_ERROR reply throws <see cref="OpenFlowErrorException"/>; no
+    /// reply within <see cref="OpenFlowConnectionOptions.RequestTimeout"/> throws <see cref="TimeoutException"/>.
     /// </summary>
     public async Task<TReply> SendRequestAsync<TReply>(OpenFlowMessage request, CancellationToken ct = default)
         where TReply : OpenFlowMessage
@@ -266,8 +268,9 @@ public sealed class OpenFlowConnection : IAsyncDisposable
                 var socket = _listener is null ? await ConnectAsync(stop) : await _listener.AcceptAsync(stop);
                 session = await OpenFlowSession.EstablishAsync(socket, this, stop);
             }
-            catch (Exception error) when (!stop.IsCancellationRequested && error is SocketException or IOException or OpenFlowConnectionException)
+            catch (Exception error) when (!stop.IsCancellationRequested)
             {
+                // Whatever went wrong (refused, reset, garbage, a peer without 1.3), a later attempt may work.
                 Log.ConnectFailed(Logger, Endpoint.Text, delay, error);
                 if (!await DelayAsync(delay, stop)) { break; }
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, Options.ReconnectMaxDelay.Ticks));

@@ -264,9 +264,9 @@ internal sealed class OpenFlowSession
         {
             reason = "closed";
         }
-        catch (Exception error) when (error is IOException or SocketException or ObjectDisposedException or OpenFlowDecodeException)
+        catch (Exception error)
         {
-            reason = error.Message;
+            reason = error is IOException or SocketException ? error.Message : $"{error.GetType().Name}: {error.Message}";
         }
         finally
         {
@@ -336,7 +336,7 @@ internal sealed class OpenFlowSession
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
         }
-        catch (Exception error) when (error is IOException or SocketException or ObjectDisposedException)
+        catch (Exception error)
         {
             Close($"write failed: {error.Message}");
         }

@@ -18,8 +18,6 @@ internal ref struct WireReader(ReadOnlySpan<byte> buffer)
 
     public readonly bool IsEmpty => _position == _buffer.Length;
 
-    public readonly int Position => _position;
-
     public byte U8() => Take(1)[0];
 
     public ushort U16() => BinaryPrimitives.ReadUInt16BigEndian(Take(2));
