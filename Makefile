@@ -9,7 +9,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 OPERATOR_BIN := operator/Erebor.Operator/bin/$(CONFIGURATION)/net10.0/erebor-operator
 
-.PHONY: help bootstrap build test test-unit test-integration crds verify-crds demo bench bench-operator format clean
+.PHONY: help bootstrap build test test-unit test-integration crds verify-crds chart demo bench bench-operator format clean
 
 help: ## show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -29,11 +29,16 @@ test-unit: build ## unit tests only (seconds, no root needed)
 test-integration: bootstrap build ## integration tests only
 	@bash hack/run-tests.sh integration
 
-crds: ## regenerate crds/ from the C# API types
+crds: ## regenerate crds/ from the C# API types (and the chart's copies)
 	$(DOTNET) run --project operator/Erebor.Operator -c $(CONFIGURATION) -- generate-crds --out $(CURDIR)/crds
+	@$(MAKE) --no-print-directory chart
 
-verify-crds: crds ## fail if crds/ is not what the types generate
-	git diff --exit-code -- crds/
+chart: ## sync charts/erebor with crds/ and config/rbac (a test fails when they drift)
+	rm -f charts/erebor/crds/*.yaml && cp crds/*.yaml charts/erebor/crds/
+	for who in operator agent; do sed 's/namespace: erebor-system/namespace: {{ .Release.Namespace }}/' config/rbac/$$who.yaml > charts/erebor/templates/$$who/rbac.yaml; done
+
+verify-crds: crds ## fail if crds/ (or the chart's copy) is not what the types generate
+	git diff --exit-code -- crds/ charts/erebor/crds/
 
 demo: bootstrap build ## local control plane + operator + samples (see README.md)
 	@bash hack/demo.sh
