@@ -10,8 +10,8 @@ public sealed class ChartTests
     [Fact]
     public void The_chart_crds_are_exactly_crds()
     {
-        var expected = Directory.GetFiles(RepositoryPaths.Crds, "*.yaml").ToDictionary(Path.GetFileName, File.ReadAllText);
-        var actual = Directory.GetFiles(Chart("crds"), "*.yaml").ToDictionary(Path.GetFileName, File.ReadAllText);
+        var expected = Directory.GetFiles(RepositoryPaths.Crds, "*.yaml").ToDictionary(f => Path.GetFileName(f), File.ReadAllText);
+        var actual = Directory.GetFiles(Chart("crds"), "*.yaml").ToDictionary(f => Path.GetFileName(f), File.ReadAllText);
         actual.Should().BeEquivalentTo(expected, "charts/erebor/crds is a copy of crds/; run `make chart`");
     }
 
