@@ -12,6 +12,7 @@ namespace Erebor.Api;
 [PrinterColumn("Ready", "string", ".status.conditions[?(@.type==\"Ready\")].status", Order = 5)]
 [PrinterColumn("Reason", "string", ".status.conditions[?(@.type==\"Ready\")].reason", Order = 6, Priority = 1)]
 [PrinterColumn("Block", "integer", ".status.nodeBlockPrefixLength", Order = 7, Priority = 1)]
+[PrinterColumn("Segment", "integer", ".status.segmentId", Order = 8, Priority = 1)]
 [PrinterColumn("Age", "date", ".metadata.creationTimestamp", Order = 9)]
 public sealed class V1Alpha1Subnet : CustomResource<V1Alpha1Subnet.SubnetSpec, V1Alpha1Subnet.SubnetStatus>
 {
@@ -66,6 +67,9 @@ public sealed class V1Alpha1Subnet : CustomResource<V1Alpha1Subnet.SubnetSpec, V
 
     public sealed class SubnetStatus : ConditionedStatus
     {
+        [Description("Cluster-wide id of this Subnet's segment in the data plane (flow metadata, tunnel key); never changes.")]
+        public int? SegmentId { get; set; }
+
         [Description("The effective gateway address.")]
         public string? Gateway { get; set; }
 

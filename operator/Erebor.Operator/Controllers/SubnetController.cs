@@ -23,12 +23,21 @@ public static class SubnetReasons
 /// move), counts its addresses and records which Routers use it.
 /// </summary>
 public sealed class SubnetController(
+    Informer<V1Alpha1Subnet> subnets,
     Informer<V1Node> nodes,
     Informer<V1Alpha1Router> routers,
     StatusWriter statusWriter,
     EventRecorder events,
     TimeProvider time) : IEntityController<V1Alpha1Subnet>
 {
+    /// <summary>Segment ids are 24 bits, like a VXLAN/Geneve VNI, which is what they become between nodes.</summary>
+    public const int MaxSegmentId = (1 << 24) - 1;
+
+    private readonly Lock _segmentLock = new();
+
+    // Ids handed out by this controller whose status write the informer may not have seen yet.
+    private readonly Dictionary<string, int> _allocatedSegments = [];
+
     public async Task<ReconcileResult> ReconcileAsync(V1Alpha1Subnet subnet, CancellationToken ct)
     {
         var before = KubeJson.Clone(subnet.Status);
@@ -54,6 +63,7 @@ public sealed class SubnetController(
             return ReconcileResult.Done;
         }
 
+        status.SegmentId ??= AllocateSegmentId(subnet);
         Conditions.Set(status.Conditions, ConditionTypes.Validated, true, SubnetReasons.Valid, $"{model.Cidr}, gateway {model.Gateway}, node blocks /{model.NodeBlockPrefixLength}", generation, now);
         status.Gateway = model.Gateway.ToString();
         status.NodeBlockPrefixLength = model.NodeBlockPrefixLength;
@@ -98,6 +108,31 @@ public sealed class SubnetController(
 
         await statusWriter.WriteIfChangedAsync(subnet, before, ct);
         return ReconcileResult.Done;
+    }
+
+    public Task DeletedAsync(V1Alpha1Subnet subnet, CancellationToken ct)
+    {
+        lock (_segmentLock) { _allocatedSegments.Remove(subnet.Metadata.Uid ?? subnet.Key); }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The lowest id no other Subnet (in any namespace) holds; workers share this controller, hence the lock.</summary>
+    private int AllocateSegmentId(V1Alpha1Subnet subnet)
+    {
+        lock (_segmentLock)
+        {
+            var uid = subnet.Metadata.Uid ?? subnet.Key;
+            if (_allocatedSegments.TryGetValue(uid, out var mine)) { return mine; }
+            var used = subnets.List()
+                .Where(s => s.Metadata.Uid != subnet.Metadata.Uid)
+                .Select(s => s.Status.SegmentId)
+                .OfType<int>()
+                .Concat(_allocatedSegments.Values)
+                .ToHashSet();
+            var id = Enumerable.Range(1, MaxSegmentId).First(candidate => !used.Contains(candidate));
+            _allocatedSegments[uid] = id;
+            return id;
+        }
     }
 
     private NodeBlockAllocation Allocate(V1Alpha1Subnet subnet, SubnetModel model)

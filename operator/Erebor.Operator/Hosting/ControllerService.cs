@@ -68,7 +68,7 @@ public sealed class ControllerService(
         var controllerOptions = new ControllerOptions { Workers = options.Workers };
 
         using var subnetRunner = new ControllerRunner<V1Alpha1Subnet>(
-            api, subnets, new SubnetController(nodes, routers, statusWriter, events, time),
+            api, subnets, new SubnetController(subnets, nodes, routers, statusWriter, events, time),
             [new SubnetInUseFinalizer(routers, statusWriter, events, time)], _logger, controllerOptions);
         // A Router change can attach or detach any Subnet of its namespace; a Node change affects every Subnet's blocks.
         subnetRunner.Watch(routers, router => subnets.List().Where(s => s.Metadata.Namespace == router.Metadata.Namespace).Select(s => s.Key));

@@ -38,6 +38,8 @@ public sealed class SubnetRouterTests(OperatorFixture fixture) : IClassFixture<O
         router.Status.Interfaces.Select(i => i.Mac).Should().OnlyHaveUniqueItems();
         var front = await WhenAsync<V1Alpha1Subnet>(ns, "front", s => s.Status.UsedBy?.Contains("r") == true, "front used by r");
         front.Status.UsedBy.Should().Equal("r");
+        var back = await WhenAsync<V1Alpha1Subnet>(ns, "back", s => s.Status.SegmentId is not null, "back has a segment");
+        front.Status.SegmentId.Should().BePositive().And.NotBe(back.Status.SegmentId!.Value, "segment ids are unique cluster-wide");
     }
 
     [Fact]
