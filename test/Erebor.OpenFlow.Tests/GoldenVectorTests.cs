@@ -1,5 +1,4 @@
-using System.Net;
-
+using Erebor.Domain.Networking;
 using Erebor.OpenFlow.Actions;
 using Erebor.OpenFlow.Instructions;
 using Erebor.OpenFlow.Matching;
@@ -274,7 +273,7 @@ public class GoldenVectorTests
     [Fact]
     public void Ipv4_and_mac_helpers_encode_in_network_order()
     {
-        var match = Match.Create().EthType(EtherTypes.IPv4).Ipv4Dst(IPAddress.Parse("10.0.1.0"), 24).EthDst(MacAddress.Parse("02:00:00:00:aa:01"));
+        var match = Match.Create().EthType(EtherTypes.IPv4).Ipv4Dst(Ipv4Address.Parse("10.0.1.0"), 24).EthDst(MacAddress.Parse("02:00:00:00:aa:01"));
 
         // OXM ipv4_dst with mask: class 0x8000, field 12 (<<9 = 0x1800) | has-mask 0x100, length 8.
         Convert.ToHexString(OpenFlowCodec.Encode(new FlowMod { Match = match }, 0)).Should().Contain(Hex("80001908 0a000100 ffffff00 | 80000606 02000000aa01"));

@@ -1,5 +1,4 @@
-using System.Net;
-
+using Erebor.Domain.Networking;
 using Erebor.OpenFlow.Actions;
 using Erebor.OpenFlow.Matching;
 using Erebor.OpenFlow.Messages;
@@ -31,10 +30,10 @@ public class MatchAndErrorTests
     [Fact]
     public void Encoding_a_flow_whose_match_lacks_a_prerequisite_names_it()
     {
-        var flow = new FlowMod { Match = Match.Create().Ipv4Dst(IPAddress.Parse("10.0.0.1")) };
+        var flow = new FlowMod { Match = Match.Create().Ipv4Dst(Ipv4Address.Parse("10.0.0.1")) };
 
         FluentActions.Invoking(() => OpenFlowCodec.Encode(flow, 1)).Should().Throw<ArgumentException>().WithMessage("*ipv4_dst requires eth_type=0x800*");
-        FluentActions.Invoking(() => OpenFlowCodec.Encode(flow with { Match = Match.Create().EthType(EtherTypes.Arp).Ipv4Dst(IPAddress.Parse("10.0.0.1")) }, 1))
+        FluentActions.Invoking(() => OpenFlowCodec.Encode(flow with { Match = Match.Create().EthType(EtherTypes.Arp).Ipv4Dst(Ipv4Address.Parse("10.0.0.1")) }, 1))
             .Should().Throw<ArgumentException>();
         FluentActions.Invoking(() => OpenFlowCodec.Encode(flow with { Match = Match.Create().EthType(EtherTypes.IPv4).IpProto(17).TcpDst(80) }, 1))
             .Should().Throw<ArgumentException>().WithMessage("*tcp_dst requires ip_proto=0x6*");
@@ -59,12 +58,26 @@ public class MatchAndErrorTests
     }
 
     [Fact]
-    public void Mac_addresses_parse_and_print()
+    public void Ipv4_fields_take_an_address_and_prefix_or_a_cidr_and_reject_a_zero_prefix()
     {
-        var mac = MacAddress.Parse("02:00:00:00:AA:01");
+        var byPrefix = Match.Create().Ipv4Dst(Ipv4Address.Parse("10.0.1.77"), 24);
+        var byCidr = Match.Create().Ipv4Dst(Ipv4Cidr.Parse("10.0.1.0/24"));
 
-        mac.Value.Should().Be(0x02000000aa01);
-        mac.ToString().Should().Be("02:00:00:00:aa:01");
-        FluentActions.Invoking(() => MacAddress.Parse("02:00")).Should().Throw<FormatException>();
+        byPrefix.Should().Be(byCidr);
+        byCidr.Find(OxmField.Ipv4Dst).Should().Be(new OxmEntry(OxmField.Ipv4Dst, 0x0a000100, 0xffffff00));
+        Match.Create().TunIpv4Dst(Ipv4Address.Parse("192.168.0.2")).Find(OxmField.TunIpv4Dst).Should().Be(new OxmEntry(OxmField.TunIpv4Dst, 0xc0a80002));
+        Match.Create().ArpTpa(Ipv4Cidr.Parse("10.0.0.1/32")).Find(OxmField.ArpTpa).Should().Be(new OxmEntry(OxmField.ArpTpa, 0x0a000001));
+        FluentActions.Invoking(() => Match.Create().Ipv4Src(Ipv4Address.Parse("10.0.0.0"), 0)).Should().Throw<ArgumentOutOfRangeException>();
+        FluentActions.Invoking(() => Match.Create().Ipv4Src(Ipv4Cidr.Parse("0.0.0.0/0"))).Should().Throw<ArgumentOutOfRangeException>();
+        FluentActions.Invoking(() => Match.Create().Ipv4Src(Ipv4Address.Parse("10.0.0.0"), 33)).Should().Throw<ArgumentOutOfRangeException>();
+    }
+
+    [Fact]
+    public void Mac_fields_take_the_domain_mac_address()
+    {
+        var match = Match.Create().EthDst(MacAddress.Broadcast).EthSrc(MacAddress.Parse("02:00:00:00:aa:01"), MacAddress.Parse("ff:ff:ff:00:00:00"));
+
+        match.Find(OxmField.EthDst).Should().Be(new OxmEntry(OxmField.EthDst, MacAddress.MaxValue));
+        match.Find(OxmField.EthSrc).Should().Be(new OxmEntry(OxmField.EthSrc, 0x020000000000, 0xffffff000000));
     }
 }

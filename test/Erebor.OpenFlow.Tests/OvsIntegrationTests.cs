@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 
+using Erebor.Domain.Networking;
 using Erebor.Harness.Ovs;
 using Erebor.OpenFlow.Actions;
 using Erebor.OpenFlow.Connection;
@@ -63,7 +63,7 @@ public sealed class OvsIntegrationTests(ITestOutputHelper output) : IAsyncLifeti
             new FlowMod
             {
                 TableId = 40, Priority = 100, Cookie = 0x12, IdleTimeout = 300,
-                Match = Match.Create().EthType(EtherTypes.IPv4).Ipv4Dst(IPAddress.Parse("10.0.2.10")),
+                Match = Match.Create().EthType(EtherTypes.IPv4).Ipv4Dst(Ipv4Address.Parse("10.0.2.10")),
                 Instructions = [new ApplyActionsInstruction([new SetFieldAction(OxmField.EthSrc, 0x02000000aa02), new SetFieldAction(OxmField.EthDst, 0x020000000210), new DecNwTtlAction(), new OutputAction(3)])],
             },
             new FlowMod
@@ -243,7 +243,7 @@ public sealed class OvsIntegrationTests(ITestOutputHelper output) : IAsyncLifeti
         const int count = 100_000;
         var flows = ManyFlows(count, table: 20);
         var lines = flows.Cast<FlowMod>().Select(f => string.Create(CultureInfo.InvariantCulture,
-            $"table=20,cookie=0x{f.Cookie:x},priority=100,ip,nw_dst={Ipv4.FromUInt32((uint)f.Match.Find(OxmField.Ipv4Dst)!.Value.Value)},actions=mod_dl_src:02:00:00:00:aa:01,mod_dl_dst:02:00:00:00:01:10,dec_ttl,output:3"));
+            $"table=20,cookie=0x{f.Cookie:x},priority=100,ip,nw_dst={new Ipv4Address((uint)f.Match.Find(OxmField.Ipv4Dst)!.Value.Value)},actions=mod_dl_src:02:00:00:00:aa:01,mod_dl_dst:02:00:00:00:01:10,dec_ttl,output:3"));
         var ours = TimeSpan.MaxValue;
         var ofctl = TimeSpan.MaxValue;
         for (var round = 0; round < 3; round++)
@@ -281,7 +281,7 @@ public sealed class OvsIntegrationTests(ITestOutputHelper output) : IAsyncLifeti
             TableId = table,
             Priority = 100,
             Cookie = 0x1000_0000UL + (ulong)i,
-            Match = Match.Create().EthType(EtherTypes.IPv4).Ipv4Dst(Ipv4.FromUInt32(0x0a000000u + (uint)i)),
+            Match = Match.Create().EthType(EtherTypes.IPv4).Ipv4Dst(new Ipv4Address(0x0a000000u + (uint)i)),
             Instructions = [new ApplyActionsInstruction([new SetFieldAction(OxmField.EthSrc, 0x02000000aa01), new SetFieldAction(OxmField.EthDst, 0x020000000110), new DecNwTtlAction(), new OutputAction(3)])],
         })];
 

@@ -1,3 +1,4 @@
+using Erebor.Domain.Networking;
 using Erebor.OpenFlow.Actions;
 using Erebor.OpenFlow.Instructions;
 using Erebor.OpenFlow.Matching;

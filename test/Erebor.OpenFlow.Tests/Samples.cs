@@ -1,5 +1,4 @@
-using System.Net;
-
+using Erebor.Domain.Networking;
 using Erebor.OpenFlow.Actions;
 using Erebor.OpenFlow.Instructions;
 using Erebor.OpenFlow.Matching;
@@ -12,7 +11,7 @@ namespace Erebor.OpenFlow.Tests;
 internal static class Samples
 {
     public static readonly MacAddress RouterMac = MacAddress.Parse("02:00:00:00:aa:01");
-    public static readonly IPAddress RouterIp = IPAddress.Parse("10.0.1.1");
+    public static readonly Ipv4Address RouterIp = Ipv4Address.Parse("10.0.1.1");
 
     /// <summary>
     /// The OVS "ARP responder" from the OVS docs, as Erebor installs it: turn an ARP request for the
@@ -34,7 +33,7 @@ internal static class Samples
                 RegMoveAction.Whole(OxmField.ArpSha, OxmField.ArpTha),
                 RegMoveAction.Whole(OxmField.ArpSpa, OxmField.ArpTpa),
                 new RegLoadAction(NxmSubfield.Whole(OxmField.ArpSha), RouterMac.Value),
-                new RegLoadAction(NxmSubfield.Whole(OxmField.ArpSpa), Ipv4.ToUInt32(RouterIp)),
+                new RegLoadAction(NxmSubfield.Whole(OxmField.ArpSpa), RouterIp.Value),
                 new OutputAction(OfpPort.InPort),
             ]),
         ],
@@ -58,10 +57,10 @@ internal static class Samples
             .InPort(1).Metadata(0x10, 0xff)
             .EthDst(MacAddress.Parse("02:00:00:00:00:01")).EthSrc(MacAddress.Parse("02:00:00:00:00:00"), MacAddress.Parse("ff:ff:ff:00:00:00"))
             .EthType(EtherTypes.IPv4).VlanVid(100).VlanPcp(3).IpDscp(10).IpEcn(1).IpProto(IpProtocols.Udp)
-            .Ipv4Src(IPAddress.Parse("10.0.0.0"), 8).Ipv4Dst(IPAddress.Parse("10.0.1.10"))
+            .Ipv4Src(Ipv4Address.Parse("10.0.0.0"), 8).Ipv4Dst(Ipv4Address.Parse("10.0.1.10"))
             .UdpSrc(68).UdpDst(67)
             .TunnelId(0x1234).Reg(0, 7).Reg(15, 0x100, 0xff00)
-            .TunIpv4Src(IPAddress.Parse("192.168.0.1")).TunIpv4Dst(IPAddress.Parse("192.168.0.2")),
+            .TunIpv4Src(Ipv4Address.Parse("192.168.0.1")).TunIpv4Dst(Ipv4Address.Parse("192.168.0.2")),
         Instructions =
         [
             new MeterInstruction(1),
@@ -107,7 +106,7 @@ internal static class Samples
         ("flow-mod-everything", EverythingFlow),
         ("flow-mod-delete-all", new FlowMod { Command = FlowModCommand.Delete, TableId = OfpTable.All }),
         ("flow-mod-delete-cookie", new FlowMod { Command = FlowModCommand.DeleteStrict, TableId = 3, Cookie = 0x5, CookieMask = 0xff, OutPort = 4, OutGroup = 9, Match = Match.Create().InPort(4) }),
-        ("flow-mod-modify", new FlowMod { Command = FlowModCommand.Modify, TableId = 1, Match = Match.Create().EthType(EtherTypes.Arp).ArpSpa(IPAddress.Parse("10.0.0.0"), 24).ArpSha(MacAddress.Parse("02:00:00:00:00:09")).ArpTha(MacAddress.Parse("02:00:00:00:00:0a")), Instructions = [new GotoTableInstruction(2)] }),
+        ("flow-mod-modify", new FlowMod { Command = FlowModCommand.Modify, TableId = 1, Match = Match.Create().EthType(EtherTypes.Arp).ArpSpa(Ipv4Address.Parse("10.0.0.0"), 24).ArpSha(MacAddress.Parse("02:00:00:00:00:09")).ArpTha(MacAddress.Parse("02:00:00:00:00:0a")), Instructions = [new GotoTableInstruction(2)] }),
         ("flow-mod-tcp-icmp", new FlowMod { Match = Match.Create().EthType(EtherTypes.IPv4).IpProto(IpProtocols.Tcp).TcpSrc(1000).TcpDst(80), Instructions = [new ApplyActionsInstruction([new OutputAction(OfpPort.Normal)])] }),
         ("flow-mod-icmp", new FlowMod { Match = Match.Create().EthType(EtherTypes.IPv4).IpProto(IpProtocols.Icmp).IcmpV4Type(8).IcmpV4Code(0).NoVlan(), Instructions = [new ApplyActionsInstruction([new OutputAction(OfpPort.Flood), new OutputAction(OfpPort.Local)])] }),
         ("group-mod", new GroupMod(GroupModCommand.Add, GroupType.Select, 1, [new Bucket([new OutputAction(3)]) { Weight = 10 }, new Bucket([new OutputAction(4)]) { Weight = 20 }])),
@@ -117,7 +116,7 @@ internal static class Samples
         ("meter-mod-kbps", new MeterMod(MeterModCommand.Modify, MeterFlags.Kbps, 2, [new MeterBand(MeterBandType.Drop, 10000)])),
         ("packet-in", new PacketIn { TotalLength = 4, Reason = PacketInReason.Action, TableId = 20, Cookie = 0xff, Match = Match.Create().InPort(1).Reg(0, 5).Metadata(9), Data = [0xde, 0xad, 0xbe, 0xef] }),
         ("packet-out", new PacketOut { InPort = OfpPort.Controller, Actions = [new OutputAction(2)], Data = [1, 2] }),
-        ("flow-removed", new FlowRemoved { Cookie = 1, Priority = 100, Reason = FlowRemovedReason.IdleTimeout, TableId = 10, DurationSec = 5, IdleTimeout = 10, PacketCount = 2, ByteCount = 128, Match = Match.Create().EthType(EtherTypes.IPv4).Ipv4Dst(IPAddress.Parse("10.0.1.10")) }),
+        ("flow-removed", new FlowRemoved { Cookie = 1, Priority = 100, Reason = FlowRemovedReason.IdleTimeout, TableId = 10, DurationSec = 5, IdleTimeout = 10, PacketCount = 2, ByteCount = 128, Match = Match.Create().EthType(EtherTypes.IPv4).Ipv4Dst(Ipv4Address.Parse("10.0.1.10")) }),
         ("port-status", new PortStatus(PortStatusReason.Add, Port5)),
         ("barrier-request", new BarrierRequest()),
         ("barrier-reply", new BarrierReply()),

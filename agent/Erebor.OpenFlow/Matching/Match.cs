@@ -1,14 +1,13 @@
 using System.Buffers.Binary;
-using System.Net;
-using System.Net.Sockets;
 
+using Erebor.Domain.Networking;
 using Erebor.OpenFlow.Wire;
 
 namespace Erebor.OpenFlow.Matching;
 
 /// <summary>
 /// An OXM match (ofp_match with type OFPMT_OXM). Immutable; build it fluently:
-/// <c>Match.Create().InPort(3).EthType(EtherTypes.IPv4).Ipv4Dst(IPAddress.Parse("10.0.0.1"))</c>.
+/// <c>Match.Create().InPort(3).EthType(EtherTypes.IPv4).Ipv4Dst(Ipv4Address.Parse("10.0.0.1"))</c>.
 /// Prerequisites (eth_type before ipv4_dst and so on) are the caller's job; encoding a FLOW_MOD
 /// checks them and names the missing one.
 /// </summary>
@@ -52,9 +51,13 @@ public sealed record Match
 
     public Match IpProto(byte protocol) => With(OxmField.IpProto, protocol);
 
-    public Match Ipv4Src(IPAddress address, int prefixLength = 32) => WithIpv4(OxmField.Ipv4Src, address, prefixLength);
+    public Match Ipv4Src(Ipv4Address address, int prefixLength = 32) => WithIpv4(OxmField.Ipv4Src, address, prefixLength);
 
-    public Match Ipv4Dst(IPAddress address, int prefixLength = 32) => WithIpv4(OxmField.Ipv4Dst, address, prefixLength);
+    public Match Ipv4Src(Ipv4Cidr cidr) => WithIpv4(OxmField.Ipv4Src, cidr.Network, cidr.PrefixLength);
+
+    public Match Ipv4Dst(Ipv4Address address, int prefixLength = 32) => WithIpv4(OxmField.Ipv4Dst, address, prefixLength);
+
+    public Match Ipv4Dst(Ipv4Cidr cidr) => WithIpv4(OxmField.Ipv4Dst, cidr.Network, cidr.PrefixLength);
 
     public Match TcpSrc(ushort port) => With(OxmField.TcpSrc, port);
 
@@ -70,9 +73,13 @@ public sealed record Match
 
     public Match ArpOp(ushort op) => With(OxmField.ArpOp, op);
 
-    public Match ArpSpa(IPAddress address, int prefixLength = 32) => WithIpv4(OxmField.ArpSpa, address, prefixLength);
+    public Match ArpSpa(Ipv4Address address, int prefixLength = 32) => WithIpv4(OxmField.ArpSpa, address, prefixLength);
 
-    public Match ArpTpa(IPAddress address, int prefixLength = 32) => WithIpv4(OxmField.ArpTpa, address, prefixLength);
+    public Match ArpSpa(Ipv4Cidr cidr) => WithIpv4(OxmField.ArpSpa, cidr.Network, cidr.PrefixLength);
+
+    public Match ArpTpa(Ipv4Address address, int prefixLength = 32) => WithIpv4(OxmField.ArpTpa, address, prefixLength);
+
+    public Match ArpTpa(Ipv4Cidr cidr) => WithIpv4(OxmField.ArpTpa, cidr.Network, cidr.PrefixLength);
 
     public Match ArpSha(MacAddress mac) => With(OxmField.ArpSha, mac.Value);
 
@@ -82,9 +89,13 @@ public sealed record Match
 
     public Match Reg(int index, uint value, uint? mask = null) => With(OxmField.Reg(index), value, mask);
 
-    public Match TunIpv4Src(IPAddress address) => WithIpv4(OxmField.TunIpv4Src, address, 32);
+    public Match TunIpv4Src(Ipv4Address address, int prefixLength = 32) => WithIpv4(OxmField.TunIpv4Src, address, prefixLength);
 
-    public Match TunIpv4Dst(IPAddress address) => WithIpv4(OxmField.TunIpv4Dst, address, 32);
+    public Match TunIpv4Src(Ipv4Cidr cidr) => WithIpv4(OxmField.TunIpv4Src, cidr.Network, cidr.PrefixLength);
+
+    public Match TunIpv4Dst(Ipv4Address address, int prefixLength = 32) => WithIpv4(OxmField.TunIpv4Dst, address, prefixLength);
+
+    public Match TunIpv4Dst(Ipv4Cidr cidr) => WithIpv4(OxmField.TunIpv4Dst, cidr.Network, cidr.PrefixLength);
 
     /// <summary>
     /// Adds any modelled field. A mask of all ones is dropped (it is an exact match, and OVS reports
@@ -197,31 +208,13 @@ public sealed record Match
 
     private const int VlanPresent = 0x1000;
 
-    private Match WithIpv4(OxmField field, IPAddress address, int prefixLength)
+    /// <summary>Host bits outside the prefix are cleared (see <see cref="With"/>).</summary>
+    private Match WithIpv4(OxmField field, Ipv4Address address, int prefixLength)
     {
         // A /0 prefix would match nothing in particular: leave the field out instead.
         ArgumentOutOfRangeException.ThrowIfLessThan(prefixLength, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(prefixLength, 32);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(prefixLength, Ipv4Cidr.MaxPrefixLength);
         var mask = (0xffff_ffffUL << (32 - prefixLength)) & 0xffff_ffffUL;
-        return With(field, Ipv4.ToUInt32(address), mask);
-    }
-}
-
-/// <summary>Conversion between IPv4 addresses and the 32-bit values OXM carries.</summary>
-public static class Ipv4
-{
-    public static uint ToUInt32(IPAddress address)
-    {
-        if (address.AddressFamily != AddressFamily.InterNetwork) { throw new ArgumentException($"{address} is not an IPv4 address", nameof(address)); }
-        Span<byte> bytes = stackalloc byte[4];
-        address.TryWriteBytes(bytes, out _);
-        return BinaryPrimitives.ReadUInt32BigEndian(bytes);
-    }
-
-    public static IPAddress FromUInt32(uint value)
-    {
-        Span<byte> bytes = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(bytes, value);
-        return new IPAddress(bytes);
+        return With(field, address.Value, mask);
     }
 }

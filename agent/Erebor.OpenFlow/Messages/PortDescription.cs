@@ -1,3 +1,4 @@
+using Erebor.Domain.Networking;
 using Erebor.OpenFlow.Wire;
 
 namespace Erebor.OpenFlow.Messages;

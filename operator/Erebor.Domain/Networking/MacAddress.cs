@@ -11,11 +11,18 @@ public readonly record struct MacAddress(ulong Value)
 {
     public const int ByteLength = 6;
 
-    private const ulong MaxValue = (1UL << 48) - 1;
+    /// <summary>The largest <see cref="Value"/>, all 48 bits set (ff:ff:ff:ff:ff:ff).</summary>
+    public const ulong MaxValue = (1UL << 48) - 1;
+
     private const byte MulticastBit = 0x01;
     private const byte LocallyAdministeredBit = 0x02;
 
     public ulong Value { get; } = Value <= MaxValue ? Value : throw new ArgumentOutOfRangeException(nameof(Value), Value, "a MAC address has 48 bits");
+
+    /// <summary>ff:ff:ff:ff:ff:ff, the Ethernet broadcast address.</summary>
+    public static MacAddress Broadcast => new(MaxValue);
+
+    public bool IsBroadcast => Value == MaxValue;
 
     /// <summary>The first octet, whose two low bits say multicast (0x01) and locally administered (0x02).</summary>
     private byte FirstOctet => (byte)(Value >> 40);
@@ -101,10 +108,17 @@ public readonly record struct MacAddress(ulong Value)
     }
 
     /// <summary>Lower-case, colon-separated: the form OVS prints and Kubernetes users paste.</summary>
-    public override string ToString()
-    {
-        Span<byte> bytes = stackalloc byte[ByteLength];
-        WriteBytes(bytes);
-        return string.Join(':', bytes.ToArray().Select(b => b.ToString("x2", CultureInfo.InvariantCulture)));
-    }
+    public override string ToString() =>
+        string.Create(17, Value, static (chars, value) =>
+        {
+            for (var i = 0; i < ByteLength; i++)
+            {
+                var octet = (byte)(value >> (8 * (ByteLength - 1 - i)));
+                chars[i * 3] = HexDigit(octet >> 4);
+                chars[(i * 3) + 1] = HexDigit(octet & 0xf);
+                if (i < ByteLength - 1) { chars[(i * 3) + 2] = ':'; }
+            }
+        });
+
+    private static char HexDigit(int nibble) => (char)(nibble < 10 ? '0' + nibble : 'a' + nibble - 10);
 }

@@ -41,6 +41,19 @@ public class MacAddressTests
         FluentActions.Invoking(() => new MacAddress(1UL << 48)).Should().Throw<ArgumentOutOfRangeException>();
     }
 
+    [Fact]
+    public void Broadcast_is_all_ones_and_the_largest_value()
+    {
+        MacAddress.Broadcast.Value.Should().Be(MacAddress.MaxValue).And.Be(0xFFFFFFFFFFFFUL);
+        MacAddress.Broadcast.Should().Be(MacAddress.Parse("ff:ff:ff:ff:ff:ff"));
+        MacAddress.Broadcast.ToString().Should().Be("ff:ff:ff:ff:ff:ff");
+        MacAddress.Broadcast.IsBroadcast.Should().BeTrue();
+        MacAddress.Broadcast.IsMulticast.Should().BeTrue();
+        MacAddress.Parse("02:00:00:00:00:01").IsBroadcast.Should().BeFalse();
+        new MacAddress(MacAddress.MaxValue).Should().Be(MacAddress.Broadcast);
+        FluentActions.Invoking(() => new MacAddress(MacAddress.MaxValue + 1)).Should().Throw<ArgumentOutOfRangeException>();
+    }
+
     [Theory]
     [InlineData("01:00:5e:00:00:01", true, false)]
     [InlineData("02:00:00:00:00:01", false, true)]
