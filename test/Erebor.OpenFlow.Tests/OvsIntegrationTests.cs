@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
-
 using Erebor.Domain.Networking;
 using Erebor.Harness.Ovs;
 using Erebor.OpenFlow.Actions;
@@ -237,42 +234,19 @@ public sealed class OvsIntegrationTests(ITestOutputHelper output) : IAsyncLifeti
     }
 
     [Fact]
-    public async Task Installing_100k_flows_in_a_bundle_is_faster_than_ovs_ofctl()
+    public async Task A_bundle_of_100k_flows_installs_every_one_of_them()
     {
-        // Best of three on fresh switches for each side, so that a busy machine does not decide the result.
+        // Correctness only; how fast this is compared with ovs-ofctl is `make bench-flows`.
         const int count = 100_000;
         var flows = ManyFlows(count, table: 20);
-        var lines = flows.Cast<FlowMod>().Select(f => string.Create(CultureInfo.InvariantCulture,
-            $"table=20,cookie=0x{f.Cookie:x},priority=100,ip,nw_dst={new Ipv4Address((uint)f.Match.Find(OxmField.Ipv4Dst)!.Value.Value)},actions=mod_dl_src:02:00:00:00:aa:01,mod_dl_dst:02:00:00:00:01:10,dec_ttl,output:3"));
-        var ours = TimeSpan.MaxValue;
-        var ofctl = TimeSpan.MaxValue;
-        for (var round = 0; round < 3; round++)
-        {
-            await using (var node = await OvsNode.StartAsync("ofb"))
-            {
-                await using var connection = OpenFlowConnection.Start(OpenFlowEndpoint.Unix(node.BridgeMgmtSocket));
-                await connection.WaitForSwitchAsync().WaitAsync(Patience);
-                var watch = Stopwatch.StartNew();
-                await connection.CommitBundleAsync(flows).WaitAsync(TimeSpan.FromMinutes(3));
-                ours = Min(ours, watch.Elapsed);
-                (await connection.SendRequestAsync<AggregateStatsReply>(new AggregateStatsRequest())).FlowCount.Should().Be(count);
-            }
 
-            await using (var node = await OvsNode.StartAsync("ofc"))
-            {
-                var file = Path.Combine(node.RootDirectory, "flows.txt");
-                await File.WriteAllLinesAsync(file, lines);
-                var watch = Stopwatch.StartNew();
-                await node.OfctlAsync("--bundle", "add-flows", node.BridgeName, file);
-                ofctl = Min(ofctl, watch.Elapsed);
-            }
-        }
+        await _connection.CommitBundleAsync(flows).WaitAsync(TimeSpan.FromMinutes(3));
 
-        output.WriteLine($"{count} flows, best of 3: Erebor bundle {ours.TotalSeconds:F2} s ({count / ours.TotalSeconds:F0}/s), ovs-ofctl --bundle add-flows {ofctl.TotalSeconds:F2} s ({count / ofctl.TotalSeconds:F0}/s)");
-        ours.Should().BeLessThan(ofctl);
+        (await _connection.SendRequestAsync<AggregateStatsReply>(new AggregateStatsRequest())).FlowCount.Should().Be(count);
+        (await _node.OfctlAsync("dump-aggregate", _node.BridgeName)).Should().Contain($"flow_count={count}");
+        var last = await _node.OfctlAsync("dump-flows", _node.BridgeName, $"table=20,ip,nw_dst={new Ipv4Address(0x0a000000u + count - 1)}");
+        last.Should().Contain($"cookie=0x{0x1000_0000UL + count - 1:x}").And.Contain("priority=100").And.Contain("dec_ttl").And.Contain("output:3");
     }
-
-    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     /// <summary>The flows of the design notes' benchmark: a /32 route each, rewriting MACs, dec_ttl, output.</summary>
     private static List<OpenFlowMessage> ManyFlows(int count, byte table) =>
