@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Text;
 
 using Erebor.Domain.Networking;
 
@@ -66,10 +65,10 @@ public sealed record DhcpMessage
     /// <summary>giaddr: the relay agent the message passed through, 0.0.0.0 when none.</summary>
     public Ipv4Address RelayAgentAddress { get; init; }
 
-    /// <summary>sname: NUL-terminated, at most 63 bytes of text; empty when options overload it.</summary>
+    /// <summary>sname: text up to 64 bytes, NUL-terminated when shorter; empty when options overload it.</summary>
     public string ServerName { get; init; } = string.Empty;
 
-    /// <summary>file: NUL-terminated, at most 127 bytes of text; empty when options overload it.</summary>
+    /// <summary>file: text up to 128 bytes, NUL-terminated when shorter; empty when options overload it.</summary>
     public string BootFileName { get; init; } = string.Empty;
 
     public DhcpOptions Options { get; init; } = DhcpOptions.None;
@@ -169,11 +168,11 @@ public sealed record DhcpMessage
         return bytes;
     }
 
+    /// <summary>Writes <paramref name="text"/> into a zeroed field; a text as long as the field has no NUL, as with strncpy.</summary>
     private static void WriteFixedText(string text, Span<byte> field, string name)
     {
-        // One byte stays for the terminating NUL.
-        if (Encoding.UTF8.GetByteCount(text) >= field.Length) { throw new InvalidOperationException($"{name} holds at most {field.Length - 1} bytes of text, got '{text}'"); }
-        Encoding.UTF8.GetBytes(text, field);
+        if (DhcpText.GetByteCount(text) > field.Length) { throw new InvalidOperationException($"{name} holds at most {field.Length} bytes of text, got '{text}'"); }
+        DhcpText.Write(text, field);
     }
 
     private static DhcpMessage Decode(ReadOnlySpan<byte> message)
@@ -218,11 +217,11 @@ public sealed record DhcpMessage
         };
     }
 
-    /// <summary>Text up to the first NUL; a field with none is taken whole, as lenient servers do.</summary>
+    /// <summary>Text up to the first NUL, or the whole field when it has none.</summary>
     private static string ReadFixedText(ReadOnlySpan<byte> field)
     {
         var end = field.IndexOf((byte)0);
-        return Encoding.UTF8.GetString(end < 0 ? field : field[..end]);
+        return DhcpText.Read(end < 0 ? field : field[..end]);
     }
 
     /// <summary>

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
-using System.Text;
 
 using Erebor.Domain.Networking;
 
@@ -96,12 +95,11 @@ internal ref struct DhcpOptionWriter
         if (!codes.IsEmpty) { Write(code, MemoryMarshal.AsBytes(codes.AsSpan())); }
     }
 
-    /// <summary>Text options go out as UTF-8, which is NVT ASCII (RFC 2132) for every name a DNS label allows.</summary>
     public void Write(DhcpOptionCode code, string? text)
     {
         if (string.IsNullOrEmpty(text)) { return; }
-        var data = Scratch(Encoding.UTF8.GetByteCount(text), stackalloc byte[StackScratchLimit]);
-        Encoding.UTF8.GetBytes(text, data);
+        var data = Scratch(DhcpText.GetByteCount(text), stackalloc byte[StackScratchLimit]);
+        DhcpText.Write(text, data);
         Write(code, data);
     }
 

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Text;
 
 using Erebor.Domain.Networking;
 
@@ -189,9 +188,6 @@ public sealed record DhcpOptions
     private static EquatableArray<DhcpOptionCode> ReadCodes(DhcpOptionCode code, byte[] data) =>
         new(Array.ConvertAll(ReadNonEmpty(code, data).ToArray(), b => (DhcpOptionCode)b));
 
-    /// <summary>
-    /// Reads text as UTF-8 (a superset of the NVT ASCII RFC 2132 asks for) and drops trailing NULs,
-    /// which some clients append although the RFC says not to.
-    /// </summary>
-    private static string ReadText(DhcpOptionCode code, byte[] data) => Encoding.UTF8.GetString(ReadNonEmpty(code, data).TrimEnd((byte)0));
+    /// <summary>Drops trailing NULs, which some clients append although RFC 2132 says not to.</summary>
+    private static string ReadText(DhcpOptionCode code, byte[] data) => DhcpText.Read(ReadNonEmpty(code, data).TrimEnd((byte)0));
 }
