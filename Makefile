@@ -9,7 +9,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 OPERATOR_BIN := operator/Erebor.Operator/bin/$(CONFIGURATION)/net10.0/erebor-operator
 
-.PHONY: help bootstrap build test test-unit test-integration crds verify-crds chart demo bench bench-operator format clean
+.PHONY: help bootstrap build test test-unit test-integration crds verify-crds chart demo bench bench-operator bench-flows format clean
 
 help: ## show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -43,10 +43,14 @@ verify-crds: crds ## fail if crds/ (or the chart's copy) is not what the types g
 demo: bootstrap build ## local control plane + operator + samples (see README.md)
 	@bash hack/demo.sh
 
-bench: bench-operator ## every benchmark (results as JSON in bench/results/)
+bench: bench-operator bench-flows ## every benchmark (results as JSON in bench/results/)
 
 bench-operator: bootstrap build ## 1000 Subnets applied -> all Ready, vs kubectl apply alone
 	EREBOR_OPERATOR_BIN=$(CURDIR)/$(OPERATOR_BIN) $(DOTNET) test/Erebor.Bench/bin/$(CONFIGURATION)/net10.0/erebor-bench.dll operator 1000
+
+bench-flows: bootstrap ## 10k and 100k flows: our OpenFlow bundle vs ovs-ofctl --bundle add-flows, single flow-mod latency (root)
+	$(DOTNET) build test/Erebor.Bench -c $(CONFIGURATION) --nologo -v quiet
+	$(DOTNET) test/Erebor.Bench/bin/$(CONFIGURATION)/net10.0/erebor-bench.dll flows 10000,100000
 
 format: ## apply dotnet format
 	$(DOTNET) format Operator.sln

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
+
 using Erebor.Api;
 using Erebor.Harness;
 using Erebor.Harness.ControlPlane;

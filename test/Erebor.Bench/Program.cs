@@ -1,13 +1,17 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
+
 using Erebor.Bench;
 using Erebor.Harness;
 
 // erebor-bench <name> [options]: runs one benchmark against real peers and writes
-// bench/results/<name>.json. Not part of `make test`.
+// bench/results/<name>.json (`flows` writes flow-install.json). Not part of `make test`.
 var name = args.FirstOrDefault() ?? "help";
 void Say(string message) => Console.WriteLine($"[bench {name}] {message}");
-var json = new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+// Relaxed escaping: the files are read by people and jq, never embedded in HTML, so "+", ">" and "`" stay as they are.
+var json = new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+var resultName = name;
 object result;
 switch (name)
 {
@@ -15,14 +19,19 @@ switch (name)
         var subnets = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1000;
         result = await OperatorBenchmark.RunAsync(subnets, nodes: 3, Say);
         break;
+    case "flows":
+        var sizes = args.Length > 1 ? args[1].Split(',').Select(s => int.Parse(s, System.Globalization.CultureInfo.InvariantCulture)).ToArray() : [10_000, 100_000];
+        result = await FlowInstallBenchmark.RunAsync(sizes, repetitions: 3, latencySamples: 1000, Say);
+        resultName = "flow-install";
+        break;
     default:
-        Console.Error.WriteLine("usage: erebor-bench operator [subnets]");
+        Console.Error.WriteLine("usage: erebor-bench operator [subnets] | erebor-bench flows [10000,100000]");
         return 2;
 }
 
 var directory = Path.Combine(RepositoryPaths.Root, "bench", "results");
 Directory.CreateDirectory(directory);
-var file = Path.Combine(directory, $"{name}.json");
+var file = Path.Combine(directory, $"{resultName}.json");
 await File.WriteAllTextAsync(file, JsonSerializer.Serialize(result, result.GetType(), json) + "\n");
 Say($"wrote {file}");
 Console.WriteLine(await File.ReadAllTextAsync(file));
