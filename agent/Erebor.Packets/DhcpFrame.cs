@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 using Erebor.Domain.Networking;
 
 namespace Erebor.Packets;
@@ -26,7 +28,7 @@ public sealed record DhcpFrame(EthernetHeader Ethernet, Ipv4Address SourceAddres
         return new DhcpFrame(ethernet.Header, ip.Source, ip.Destination, udp.SourcePort, udp.DestinationPort, DhcpMessage.Parse(udp.Payload));
     }
 
-    public static bool TryParse(ReadOnlySpan<byte> frame, out DhcpFrame? parsed)
+    public static bool TryParse(ReadOnlySpan<byte> frame, [NotNullWhen(true)] out DhcpFrame? parsed)
     {
         try
         {

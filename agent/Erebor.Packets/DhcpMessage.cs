@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
 
 using Erebor.Domain.Networking;
 
@@ -107,7 +108,7 @@ public sealed record DhcpMessage
 
     public static DhcpMessage Parse(ReadOnlySpan<byte> message) => Decode(message);
 
-    public static bool TryParse(ReadOnlySpan<byte> message, out DhcpMessage? parsed)
+    public static bool TryParse(ReadOnlySpan<byte> message, [NotNullWhen(true)] out DhcpMessage? parsed)
     {
         try
         {

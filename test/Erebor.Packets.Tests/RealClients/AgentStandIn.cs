@@ -63,7 +63,7 @@ internal sealed class AgentStandIn(LinkLayerSocket socket, Lease lease)
                 : 0;
         }
 
-        if (DhcpFrame.TryParse(frame, out var dhcp) && dhcp!.Message.Operation == DhcpOperation.BootRequest)
+        if (DhcpFrame.TryParse(frame, out var dhcp) && dhcp.Message.Operation == DhcpOperation.BootRequest)
         {
             ClientMessages.Enqueue(dhcp);
             return AnswerDhcp(dhcp, reply);
