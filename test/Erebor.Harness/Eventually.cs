@@ -13,6 +13,7 @@ public static class Eventually
             try
             {
                 last = await probe();
+                lastError = null;
                 if (done(last)) { return last; }
             }
             catch (Exception e) when (e is not OutOfMemoryException)

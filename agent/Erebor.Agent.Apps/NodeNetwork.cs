@@ -1,0 +1,23 @@
+using Erebor.Domain.Networking;
+
+namespace Erebor.Agent.Apps;
+
+/// <summary>
+/// A Subnet as the data plane sees it: a segment id (carried in metadata and, between nodes, as
+/// the tunnel key), its addresses and whether this agent answers DHCP on it.
+/// </summary>
+public sealed record Segment(uint Id, string Name, Ipv4Cidr Cidr, Ipv4Address Gateway, bool DhcpEnabled);
+
+/// <summary>A Router's interface on a segment: the gateway IP and MAC every node answers for.</summary>
+public sealed record RouterInterface(string Router, uint SegmentId, Ipv4Address Ip, MacAddress Mac);
+
+/// <summary>A workload port on this node's br-int, attached to a segment.</summary>
+public sealed record LocalPort(string Name, uint OfPort, MacAddress Mac, uint SegmentId, Ipv4Address? Ip);
+
+/// <summary>Everything the flow features need to know about this node: the agent's desired state.</summary>
+public sealed record NodeNetwork(IReadOnlyList<Segment> Segments, IReadOnlyList<RouterInterface> RouterInterfaces, IReadOnlyList<LocalPort> Ports)
+{
+    public static NodeNetwork Empty { get; } = new([], [], []);
+
+    public Segment? SegmentOf(uint id) => Segments.FirstOrDefault(s => s.Id == id);
+}

@@ -1,0 +1,53 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using Erebor.Agent.Apps;
+
+namespace Erebor.Agent;
+
+/// <summary>The agent's own instruments (meter "Erebor.Agent"); OpenFlow traffic counters come from "Erebor.OpenFlow".</summary>
+public sealed class AgentMetrics : IDisposable
+{
+    public const string MeterName = "Erebor.Agent";
+    private readonly Meter _meter = new(MeterName);
+    private readonly Counter<long> _flowErrors;
+    private readonly Counter<long> _packetIns;
+    private readonly Counter<long> _replays;
+    private readonly ConcurrentDictionary<AppId, long> _packetInsByApp = new();
+    private volatile IReadOnlyDictionary<byte, long> _flowsPerTable = new Dictionary<byte, long>();
+    private volatile IReadOnlyDictionary<uint, ulong> _meterDrops = new Dictionary<uint, ulong>();
+
+    public AgentMetrics()
+    {
+        _flowErrors = _meter.CreateCounter<long>("erebor_agent_flow_errors", description: "Flows Open vSwitch rejected, by table and app; the flow is left out until it changes.");
+        _packetIns = _meter.CreateCounter<long>("erebor_agent_packet_ins", description: "PACKET_INs received, by app (from the flow cookie) and reason.");
+        _replays = _meter.CreateCounter<long>("erebor_agent_flow_replays", description: "Full flow replays (agent start, reconnect, Open vSwitch restart).");
+        _meter.CreateObservableGauge("erebor_agent_flows", () => _flowsPerTable.Select(t => new Measurement<long>(t.Value, new("table", Pipeline.NameOf(t.Key)), new("table_id", t.Key))), description: "Flows installed in br-int, per table, as Open vSwitch reports them.");
+        _meter.CreateObservableCounter("erebor_agent_meter_dropped_packets", () => _meterDrops.Select(m => new Measurement<long>((long)m.Value, new KeyValuePair<string, object?>("app", ((AppId)m.Key).ToString().ToLowerInvariant()))), description: "Packets the PACKET_IN meters dropped, by app.");
+        _meter.CreateObservableGauge("erebor_agent_openflow_connected", () => OpenFlowConnected ? 1 : 0, description: "1 while Open vSwitch is connected to the agent's OpenFlow controller socket.");
+        _meter.CreateObservableGauge("erebor_agent_ovsdb_connected", () => OvsdbConnected ? 1 : 0, description: "1 while the agent's OVSDB session is up.");
+    }
+
+    public bool OpenFlowConnected { get; set; }
+    public bool OvsdbConnected { get; set; }
+
+    public IReadOnlyDictionary<byte, long> FlowsPerTable => _flowsPerTable;
+
+    public IReadOnlyDictionary<AppId, long> PacketInsByApp => _packetInsByApp;
+
+    public void FlowRejected(byte table, AppId app, string error) =>
+        _flowErrors.Add(1, new("table", Pipeline.NameOf(table)), new("app", app.ToString().ToLowerInvariant()), new("error", error));
+
+    public void PacketIn(AppId app, string reason)
+    {
+        _packetInsByApp.AddOrUpdate(app, 1, (_, n) => n + 1);
+        _packetIns.Add(1, new("app", app.ToString().ToLowerInvariant()), new("reason", reason));
+    }
+
+    public void Replayed() => _replays.Add(1);
+
+    public void SetFlowsPerTable(IReadOnlyDictionary<byte, long> counts) => _flowsPerTable = counts;
+
+    public void SetMeterDrops(IReadOnlyDictionary<uint, ulong> drops) => _meterDrops = drops;
+
+    public void Dispose() => _meter.Dispose();
+}

@@ -1,0 +1,183 @@
+using System.Threading.Channels;
+using Erebor.Agent.Apps;
+using Erebor.Agent.Apps.Features;
+using Erebor.Agent.Flows;
+using Erebor.Agent.Network;
+using Erebor.Agent.Status;
+using Erebor.Api;
+using Erebor.Kube.Client;
+using Erebor.Kube.Runtime;
+using Erebor.OpenFlow;
+using Erebor.OpenFlow.Connection;
+using Erebor.OpenFlow.Messages;
+using Erebor.OpenFlow.Multipart;
+using Erebor.Ovsdb;
+using Erebor.Ovsdb.Vswitch;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Erebor.Agent;
+
+/// <summary>
+/// The node agent's main loop. Open vSwitch connects to the agent's controller socket; every
+/// (re)connection replays the whole pipeline atomically, and every change of the desired network
+/// (Subnets and Routers from the API server, interfaces from OVSDB) updates the flows.
+/// </summary>
+public sealed class AgentService(
+    AgentOptions options,
+    IKubeApi api,
+    AgentMetrics metrics,
+    NodeAgentReporter reporter,
+    ILoggerFactory loggers,
+    TimeProvider time) : BackgroundService
+{
+    private readonly ILogger _logger = loggers.CreateLogger<AgentService>();
+    private readonly Channel<bool> _changed = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private volatile bool _needsReplay = true;
+    private volatile int _ignoredPorts;
+
+    /// <summary>True once the pipeline has been installed on the current connection.</summary>
+    public bool Programmed { get; private set; }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        Directory.CreateDirectory(options.StateDirectory);
+        var socket = options.ResolvedControllerSocket;
+        Directory.CreateDirectory(Path.GetDirectoryName(socket)!);
+        if (File.Exists(socket)) { File.Delete(socket); } // left by a previous run that was killed
+
+        await using var openFlow = OpenFlowConnection.Start(OpenFlowEndpoint.ListenUnix(socket), loggerFactory: loggers);
+        await using var ovsdb = await OvsdbClient.ConnectAsync(new OvsdbClientOptions { Endpoint = options.ResolvedOvsdbEndpoint }, loggers.CreateLogger<OvsdbClient>(), stoppingToken);
+        ovsdb.Connected += () => metrics.OvsdbConnected = true;
+        ovsdb.Disconnected += () => metrics.OvsdbConnected = false;
+        metrics.OvsdbConnected = ovsdb.IsConnected;
+
+        var bridge = await new VswitchDatabase(ovsdb).EnsureBridgeAsync(new BridgeSpec(options.Bridge, options.DatapathType) { ControllerTarget = $"unix:{socket}" }, stoppingToken);
+        _logger.LogInformation("Bridge {Bridge} ({Datapath}) ready{Created}; corrected [{Corrected}]; Open vSwitch connects to unix:{Socket}",
+            options.Bridge, options.DatapathType, bridge.Created ? " (created)" : string.Empty, string.Join(",", bridge.CorrectedColumns), socket);
+
+        await using var interfaces = await InterfaceTable.StartAsync(ovsdb, options.Bridge, loggers.CreateLogger<InterfaceTable>(), stoppingToken);
+        interfaces.Changed += _ => Signal();
+        var subnets = new Informer<V1Alpha1Subnet>(api, logger: _logger, time: time);
+        var routers = new Informer<V1Alpha1Router>(api, logger: _logger, time: time);
+        subnets.Changed += _ => Signal();
+        routers.Changed += _ => Signal();
+
+        var synchronizer = new FlowSynchronizer(openFlow, metrics, loggers.CreateLogger<FlowSynchronizer>());
+        var tasks = new List<Task>
+        {
+            subnets.RunAsync(stoppingToken),
+            routers.RunAsync(stoppingToken),
+            HandleSwitchEventsAsync(openFlow, stoppingToken),
+            SynchronizeAsync(openFlow, synchronizer, subnets, routers, interfaces, stoppingToken),
+            PollStatsAsync(openFlow, stoppingToken),
+            HeartbeatAsync(interfaces, stoppingToken),
+        };
+        // Every loop runs until shutdown; one that ends early has failed, and the agent must not
+        // limp on without it.
+        var first = await Task.WhenAny(tasks);
+        if (!stoppingToken.IsCancellationRequested)
+        {
+            _logger.LogCritical(first.Exception?.GetBaseException(), "An agent loop stopped unexpectedly; exiting so that the DaemonSet restarts the agent");
+            Environment.ExitCode = 1;
+            await first; // rethrows: the host stops and the process exits non-zero
+            throw new InvalidOperationException("an agent loop ended before shutdown");
+        }
+
+        await Task.WhenAll(tasks).ContinueWith(_ => { }, TaskScheduler.Default);
+    }
+
+    private void Signal() => _changed.Writer.TryWrite(true);
+
+    private async Task HandleSwitchEventsAsync(OpenFlowConnection openFlow, CancellationToken ct)
+    {
+        await foreach (var e in openFlow.ReadEventsAsync(ct).WithCancellation(ct).ConfigureAwait(false))
+        {
+            switch (e)
+            {
+                case SwitchConnected connected:
+                    _logger.LogInformation("Open vSwitch connected (datapath {Datapath:x16}); replaying the pipeline", connected.Features.DatapathId);
+                    metrics.OpenFlowConnected = true;
+                    _needsReplay = true;
+                    Signal();
+                    break;
+                case SwitchDisconnected disconnected:
+                    _logger.LogWarning("Open vSwitch disconnected: {Reason}; flows stay in place (fail_mode=secure)", disconnected.Reason);
+                    metrics.OpenFlowConnected = false;
+                    Programmed = false;
+                    break;
+                case SwitchMessage { Message: PacketIn packetIn }:
+                    metrics.PacketIn(FlowCookie.Parse(packetIn.Cookie).App, packetIn.Reason.ToString().ToLowerInvariant());
+                    break;
+            }
+        }
+    }
+
+    private async Task SynchronizeAsync(OpenFlowConnection openFlow, FlowSynchronizer synchronizer, Informer<V1Alpha1Subnet> subnets, Informer<V1Alpha1Router> routers, InterfaceTable interfaces, CancellationToken ct)
+    {
+        await Task.WhenAll(subnets.WaitForSyncAsync(ct), routers.WaitForSyncAsync(ct));
+        Signal();
+        await foreach (var signal in _changed.Reader.ReadAllAsync(ct))
+        {
+            if (!openFlow.IsConnected) { continue; }
+            var (network, ignored) = DesiredNetwork.Build(subnets.List(), routers.List(), interfaces.Interfaces.Values);
+            if (ignored.Count != _ignoredPorts)
+            {
+                foreach (var port in ignored) { _logger.LogWarning("Port {Port} is not wired: {Reason}", port.Name, port.Reason); }
+                _ignoredPorts = ignored.Count;
+            }
+
+            var flows = FlowPlan.Build(network, FeatureSet.All, round: 0);
+            try
+            {
+                if (_needsReplay)
+                {
+                    _needsReplay = false;
+                    await synchronizer.ReplayAsync(flows, ct);
+                }
+                else
+                {
+                    await synchronizer.UpdateAsync(flows, ct);
+                }
+
+                Programmed = true;
+            }
+            catch (Exception e) when (e is OpenFlowConnectionException or OpenFlowErrorException or OpenFlowBundleException or TimeoutException && !ct.IsCancellationRequested)
+            {
+                // The next connection replays everything; a failure while connected is retried shortly.
+                _needsReplay = true;
+                _logger.LogWarning("Flow programming failed ({Error}); will replay", e.Message);
+                _ = Task.Delay(TimeSpan.FromSeconds(1), time, ct).ContinueWith(_ => Signal(), TaskScheduler.Default);
+            }
+        }
+    }
+
+    private async Task PollStatsAsync(OpenFlowConnection openFlow, CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(options.StatsInterval, time);
+        while (await timer.WaitForNextTickAsync(ct).AsTask().ContinueWith(t => !t.IsCanceled, TaskScheduler.Default))
+        {
+            if (!openFlow.IsConnected) { continue; }
+            try
+            {
+                var tables = await openFlow.SendRequestAsync<TableStatsReply>(new TableStatsRequest(), ct);
+                metrics.SetFlowsPerTable(tables.Entries.Where(t => t.ActiveCount > 0).ToDictionary(t => t.TableId, t => (long)t.ActiveCount));
+                var meters = await openFlow.SendRequestAsync<MeterStatsReply>(new MeterStatsRequest(), ct);
+                metrics.SetMeterDrops(meters.Entries.ToDictionary(m => m.MeterId, m => m.Bands.AsSpan().ToArray().Aggregate(0UL, (sum, band) => sum + band.PacketCount)));
+            }
+            catch (Exception e) when (e is OpenFlowConnectionException or OpenFlowErrorException or TimeoutException && !ct.IsCancellationRequested)
+            {
+                _logger.LogDebug("Stats poll failed: {Error}", e.Message);
+            }
+        }
+    }
+
+    private async Task HeartbeatAsync(InterfaceTable interfaces, CancellationToken ct)
+    {
+        do
+        {
+            await reporter.ReportAsync(new AgentState(interfaces.OvsVersion, metrics.OpenFlowConnected, metrics.OvsdbConnected, metrics.FlowsPerTable, metrics.PacketInsByApp, _ignoredPorts), ct);
+        }
+        while (await Task.Delay(options.HeartbeatInterval, time, ct).ContinueWith(t => !t.IsCanceled, TaskScheduler.Default));
+    }
+}

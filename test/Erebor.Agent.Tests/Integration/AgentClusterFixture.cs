@@ -1,0 +1,64 @@
+using Erebor.Api;
+using Erebor.Harness;
+using Erebor.Harness.ControlPlane;
+using Erebor.Harness.Operator;
+using Erebor.Harness.Ovs;
+using Erebor.Kube.Client;
+using Erebor.Kube.Runtime;
+
+namespace Erebor.Agent.Tests.Integration;
+
+/// <summary>A real control plane with the CRDs and the operator: what every node agent talks to.</summary>
+public sealed class AgentClusterFixture : IAsyncLifetime
+{
+    private IControlPlane? _cluster;
+    private OperatorProcess? _operator;
+    private KubeApi? _api;
+
+    public IControlPlane Cluster => _cluster!;
+    public KubeApi Api => _api!;
+
+    public async Task InitializeAsync()
+    {
+        _cluster = await ControlPlanes.StartAsync();
+        await _cluster.KubectlCheckedAsync("apply", "-f", RepositoryPaths.Crds);
+        await _cluster.KubectlCheckedAsync("wait", "--for", "condition=established", "crd", "--all", "--timeout", "60s");
+        await _cluster.KubectlCheckedAsync("create", "namespace", "erebor-system");
+        _api = new KubeApi(KubeConfig.FromFile(_cluster.KubeconfigPath));
+        _operator = await OperatorProcess.StartAsync(_cluster);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_operator is not null) { await _operator.DisposeAsync(); }
+        _api?.Dispose();
+        if (_cluster is not null) { await _cluster.DisposeAsync(); }
+    }
+
+    /// <summary>A namespace with a Subnet and a Router on it, both Ready; returns the router's interface on the subnet.</summary>
+    public async Task<(string Namespace, V1Alpha1Router.InterfaceStatus Gateway)> NetworkAsync(string cidr)
+    {
+        var ns = "net-" + Guid.NewGuid().ToString("N")[..6];
+        await Cluster.KubectlCheckedAsync("create", "namespace", ns);
+        await Cluster.ApplyAsync($"apiVersion: erebor.io/v1alpha1\nkind: Subnet\nmetadata: {{name: net, namespace: {ns}}}\nspec: {{cidr: {cidr}}}\n");
+        await Cluster.ApplyAsync($"apiVersion: erebor.io/v1alpha1\nkind: Router\nmetadata: {{name: r, namespace: {ns}}}\nspec: {{interfaces: [{{subnet: net}}]}}\n");
+        var router = await Eventually.UntilAsync(() => Api.GetAsync<V1Alpha1Router>(ns, "r"), r => r is not null && Conditions.IsTrue(r.Status.Conditions, "Ready"), TimeSpan.FromSeconds(30), "router Ready");
+        return (ns, router!.Status.Interfaces.Single());
+    }
+
+    /// <summary>A workload with a static address on the Subnet "net" of <paramref name="ns"/>.</summary>
+    public static Task<Workload> WorkloadAsync(OvsNode node, string name, string ns, string mac, string ipCidr, string gateway) =>
+        node.AddWorkloadAsync(name, new WorkloadOptions
+        {
+            Mac = mac,
+            Ipv4Cidr = ipCidr,
+            Gateway = gateway,
+            ExternalIds = new Dictionary<string, string> { ["erebor.io/subnet"] = $"{ns}/net", ["erebor.io/ip"] = ipCidr.Split('/')[0] },
+        });
+}
+
+[CollectionDefinition(Name)]
+public sealed class AgentClusterCollection : ICollectionFixture<AgentClusterFixture>
+{
+    public const string Name = "agent cluster";
+}
