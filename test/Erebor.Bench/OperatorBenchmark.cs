@@ -75,9 +75,7 @@ public static partial class OperatorBenchmark
 
     private static async Task PrepareAsync(IControlPlane cluster, int nodes)
     {
-        await cluster.KubectlCheckedAsync("apply", "-f", RepositoryPaths.Crds);
-        await cluster.KubectlCheckedAsync("wait", "--for", "condition=established", "crd", "--all", "--timeout", "60s");
-        await cluster.KubectlCheckedAsync("create", "namespace", "erebor-system");
+        await EreborInstallation.InstallCrdsAsync(cluster);
         await cluster.KubectlCheckedAsync("create", "namespace", "bench");
         await cluster.ApplyAsync(string.Join("\n---\n", Enumerable.Range(1, nodes).Select(i => $"apiVersion: v1\nkind: Node\nmetadata:\n  name: bench-node-{i}")));
     }

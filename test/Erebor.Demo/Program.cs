@@ -26,9 +26,7 @@ try
     Say($"API server {cluster.ApiServerUrl}; to look around yourself: export KUBECONFIG={cluster.KubeconfigPath}");
 
     Say("installing Erebor's CRDs (kubectl apply -f crds/)");
-    await cluster.KubectlCheckedAsync("apply", "-f", RepositoryPaths.Crds);
-    await cluster.KubectlCheckedAsync("wait", "--for", "condition=established", "crd", "--all", "--timeout", "60s");
-    await cluster.KubectlCheckedAsync("create", "namespace", "erebor-system");
+    await EreborInstallation.InstallCrdsAsync(cluster);
 
     Say("registering two simulated nodes (Node objects; there is no kubelet here)");
     foreach (var node in new[] { "node-1", "node-2" })

@@ -21,9 +21,7 @@ public sealed class AgentClusterFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _cluster = await ControlPlanes.StartAsync();
-        await _cluster.KubectlCheckedAsync("apply", "-f", RepositoryPaths.Crds);
-        await _cluster.KubectlCheckedAsync("wait", "--for", "condition=established", "crd", "--all", "--timeout", "60s");
-        await _cluster.KubectlCheckedAsync("create", "namespace", "erebor-system");
+        await EreborInstallation.InstallCrdsAsync(_cluster);
         _api = new KubeApi(KubeConfig.FromFile(_cluster.KubeconfigPath));
         _operator = await OperatorProcess.StartAsync(_cluster);
     }

@@ -203,7 +203,7 @@ public sealed class CrdsOnApiServerTests(EreborCrdsFixture fixture) : IClassFixt
 
         Words(table, 0).Should().Equal("NAME", "CIDR", "GATEWAY", "NODES", "AVAILABLE", "READY", "AGE");
         Words(table, 1).Take(6).Should().Equal("web", "10.0.1.0/24", "10.0.1.1", "3", "250", "True");
-        Words(wide, 0).Should().Equal("NAME", "CIDR", "GATEWAY", "NODES", "AVAILABLE", "READY", "REASON", "BLOCK", "AGE");
+        Words(wide, 0).Should().Equal("NAME", "CIDR", "GATEWAY", "NODES", "AVAILABLE", "READY", "REASON", "BLOCK", "SEGMENT", "AGE");
         Words(wide, 1).Skip(6).Take(2).Should().Equal("Programmed", "26");
     }
 

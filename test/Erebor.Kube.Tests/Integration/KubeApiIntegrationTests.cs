@@ -20,8 +20,7 @@ public sealed class KubeApiFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _cluster = await ControlPlanes.StartAsync();
-        await _cluster.KubectlCheckedAsync("apply", "-f", RepositoryPaths.Crds);
-        await _cluster.KubectlCheckedAsync("wait", "--for", "condition=established", "crd", "--all", "--timeout", "60s");
+        await EreborInstallation.InstallCrdsAsync(_cluster);
         _api = new KubeApi(KubeConfig.FromFile(_cluster.KubeconfigPath));
     }
 

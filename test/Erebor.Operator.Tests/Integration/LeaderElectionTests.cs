@@ -21,7 +21,7 @@ public sealed class CrdClusterFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _cluster = await ControlPlanes.StartAsync();
-        await OperatorFixture.InstallCrdsAsync(_cluster);
+        await EreborInstallation.InstallCrdsAsync(_cluster);
     }
 
     public async Task DisposeAsync()

@@ -22,7 +22,7 @@ public sealed class OperatorFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _cluster = await ControlPlanes.StartAsync();
-        await InstallCrdsAsync(_cluster);
+        await EreborInstallation.InstallCrdsAsync(_cluster);
         _api = new KubeApi(KubeConfig.FromFile(_cluster.KubeconfigPath));
         _operator = await OperatorProcess.StartAsync(_cluster);
     }
@@ -39,14 +39,6 @@ public sealed class OperatorFixture : IAsyncLifetime
     {
         if (_operator is not null) { await _operator.DisposeAsync(); }
         _operator = await OperatorProcess.StartAsync(Cluster);
-    }
-
-    /// <summary>kubectl apply -f crds/, waits until every CRD is Established, creates erebor-system.</summary>
-    public static async Task InstallCrdsAsync(IControlPlane cluster)
-    {
-        await cluster.KubectlCheckedAsync("apply", "-f", RepositoryPaths.Crds);
-        await cluster.KubectlCheckedAsync("wait", "--for", "condition=established", "crd", "--all", "--timeout", "60s");
-        await cluster.KubectlCheckedAsync("create", "namespace", "erebor-system");
     }
 
     /// <summary>A fresh namespace for one test, so tests in a class never see each other's objects.</summary>
