@@ -28,6 +28,7 @@ public sealed class AgentService(
     IKubeApi api,
     AgentMetrics metrics,
     NodeAgentReporter reporter,
+    IEnumerable<IPacketInApp> apps,
     ILoggerFactory loggers,
     TimeProvider time) : BackgroundService
 {
@@ -35,6 +36,8 @@ public sealed class AgentService(
     private readonly Channel<bool> _changed = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private volatile bool _needsReplay = true;
     private volatile int _ignoredPorts;
+    private volatile NodeNetwork _network = NodeNetwork.Empty;
+    private readonly Dictionary<AppId, IPacketInApp> _apps = apps.ToDictionary(a => a.App);
 
     /// <summary>True once the pipeline has been installed on the current connection.</summary>
     public bool Programmed { get; private set; }
@@ -62,6 +65,7 @@ public sealed class AgentService(
         var routers = new Informer<V1Alpha1Router>(api, logger: _logger, time: time);
         subnets.Changed += _ => Signal();
         routers.Changed += _ => Signal();
+        foreach (var app in _apps.Values) { app.StateChanged += Signal; }
 
         var synchronizer = new FlowSynchronizer(openFlow, metrics, loggers.CreateLogger<FlowSynchronizer>());
         var tasks = new List<Task>
@@ -107,9 +111,25 @@ public sealed class AgentService(
                     Programmed = false;
                     break;
                 case SwitchMessage { Message: PacketIn packetIn }:
-                    metrics.PacketIn(FlowCookie.Parse(packetIn.Cookie).App, packetIn.Reason.ToString().ToLowerInvariant());
+                    await DispatchAsync(openFlow, packetIn, ct);
                     break;
             }
+        }
+    }
+
+    private async Task DispatchAsync(OpenFlowConnection openFlow, PacketIn packetIn, CancellationToken ct)
+    {
+        var app = FlowCookie.Parse(packetIn.Cookie).App;
+        metrics.PacketIn(app, packetIn.Reason.ToString().ToLowerInvariant());
+        if (!_apps.TryGetValue(app, out var handler)) { return; }
+        try
+        {
+            foreach (var reply in await handler.OnPacketInAsync(packetIn, _network, ct)) { await openFlow.SendAsync(reply, ct); }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // One bad packet must not stop the packet loop for every app.
+            _logger.LogWarning(e, "{App} app failed on a PACKET_IN from port {Port}", app, packetIn.InPort);
         }
     }
 
@@ -127,6 +147,7 @@ public sealed class AgentService(
                 _ignoredPorts = ignored.Count;
             }
 
+            _network = network;
             var flows = FlowPlan.Build(network, FeatureSet.All, round: 0);
             try
             {
