@@ -102,7 +102,7 @@ public sealed class FlowSynchronizer(OpenFlowConnection connection, AgentMetrics
                     var error = failure.Error.Describe();
                     logger.LogError("Open vSwitch rejected a {App} flow, leaving it out: {Error}; flow table={Table} priority={Priority} match={Match} instructions={Instructions} cookie=0x{Cookie:x}",
                         cookie.App, error, Pipeline.NameOf(flow.TableId), flow.Priority, flow.Match, string.Join(", ", flow.Instructions.AsSpan().ToArray().Select(i => i.ToString())), flow.Cookie);
-                    metrics.FlowRejected(flow.TableId, cookie.App, failure.Error.Type.ToString());
+                    metrics.FlowRejected(flow.TableId, cookie.App, failure.Error.Name);
                     _rejected[FlowPlan.KeyOf(flow)] = flow;
                     pending.RemoveAt(failure.Index);
                 }

@@ -1,0 +1,33 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+using Erebor.Agent.Apps;
+using Erebor.Harness.Ovs;
+
+namespace Erebor.Agent.Tests.Integration;
+
+/// <summary>Flow counts as Open vSwitch itself reports them (<c>ovs-ofctl dump-aggregate</c>), the reference the agent's numbers are checked against.</summary>
+internal static partial class FlowCounts
+{
+    public static async Task<long> TotalAsync(OvsNode node) => Parse(await node.OfctlAsync("dump-aggregate", node.BridgeName));
+
+    public static async Task<long> InTableAsync(OvsNode node, byte table) =>
+        Parse(await node.OfctlAsync("dump-aggregate", node.BridgeName, "table=" + table.ToString(CultureInfo.InvariantCulture)));
+
+    /// <summary>flow_count of every pipeline table, by table name.</summary>
+    public static async Task<Dictionary<string, long>> PerTableAsync(OvsNode node)
+    {
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var table in Pipeline.Tables) { counts[table.Name] = await InTableAsync(node, table.Id); }
+        return counts;
+    }
+
+    public static long Parse(string aggregate)
+    {
+        var match = FlowCountPattern().Match(aggregate);
+        return match.Success ? long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : throw new FormatException($"no flow_count in: {aggregate}");
+    }
+
+    [GeneratedRegex(@"flow_count=(\d+)")]
+    private static partial Regex FlowCountPattern();
+}
