@@ -35,7 +35,7 @@ public sealed class V1Alpha1NodeAgent : CustomResource<V1Alpha1NodeAgent.NodeAge
 
         public long FlowCount { get; set; }
 
-        [Description("Installed flows per OpenFlow table (table id as key).")]
+        [Description("Installed flows per OpenFlow table, keyed by the pipeline's table name.")]
         public Dictionary<string, long>? FlowsPerTable { get; set; }
 
         [Description("PACKET_INs received, by app.")]

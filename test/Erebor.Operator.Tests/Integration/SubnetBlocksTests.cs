@@ -44,7 +44,10 @@ public sealed class SubnetBlocksTests(OperatorFixture fixture) : IClassFixture<O
         subnet = await SubnetWhenAsync(ns, "net", s => Conditions.Find(s.Status.Conditions, "Ready")?.Reason == "SubnetFull", "SubnetFull");
         Blocks(subnet).Should().Equal(new Dictionary<string, string>
         {
-            ["node-b"] = "10.20.0.64/26", ["node-c"] = "10.20.0.128/26", ["node-d"] = "10.20.0.0/26", ["node-e"] = "10.20.0.192/26",
+            ["node-b"] = "10.20.0.64/26",
+            ["node-c"] = "10.20.0.128/26",
+            ["node-d"] = "10.20.0.0/26",
+            ["node-e"] = "10.20.0.192/26",
         });
         var ready = Conditions.Find(subnet.Status.Conditions, "Ready")!;
         ready.Status.Should().Be(ConditionStatus.False);
