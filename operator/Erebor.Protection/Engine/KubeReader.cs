@@ -1,0 +1,119 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text.Json.Nodes;
+using Erebor.Kube.Client;
+
+namespace Erebor.Protection.Engine;
+
+/// <summary>
+/// What the engine reads beyond <see cref="IKubeApi"/>: lists one page at a time (so a run never
+/// holds a whole type in memory; <see cref="IKubeApi.ListAsync{T}"/> collects every page), counts,
+/// and API discovery. In-memory test doubles implement it directly; <see cref="For"/> wraps the
+/// HTTP client.
+/// </summary>
+public interface IKubeReader
+{
+    /// <summary>The objects of <paramref name="type"/>, page by page, each with apiVersion and kind set.</summary>
+    IAsyncEnumerable<JsonObject> ListAsync(ResourceType type, string? @namespace, string? labelSelector, int pageSize, CancellationToken ct);
+
+    /// <summary>How many objects a list would return (cheap when the server reports remainingItemCount).</summary>
+    Task<int> CountAsync(ResourceType type, string? @namespace, string? labelSelector, CancellationToken ct);
+
+    /// <summary>Whether the API server serves <paramref name="plural"/> in group/version (a discovery GET).</summary>
+    Task<bool> ServesAsync(string group, string version, string plural, CancellationToken ct);
+}
+
+public static class KubeReader
+{
+    /// <summary>The api itself when it is an <see cref="IKubeReader"/>, the paging HTTP reader for <see cref="KubeApi"/>.</summary>
+    public static IKubeReader For(IKubeApi api) => api switch
+    {
+        IKubeReader reader => reader,
+        KubeApi http => new HttpKubeReader(http),
+        _ => throw new ArgumentException($"{api.GetType().Name} is neither a KubeApi nor an IKubeReader: the engine needs paged lists and discovery"),
+    };
+
+    /// <summary>Items of a list come without apiVersion/kind for built-in types; every object the engine handles has them.</summary>
+    internal static JsonObject WithTypeMeta(JsonObject obj, ResourceType type)
+    {
+        if (obj["apiVersion"] is null || obj["kind"] is null)
+        {
+            var copy = new JsonObject { ["apiVersion"] = type.ApiVersion, ["kind"] = type.Kind };
+            foreach (var (key, value) in obj.ToList())
+            {
+                if (key is "apiVersion" or "kind") { continue; }
+                obj.Remove(key);
+                copy[key] = value;
+            }
+
+            return copy;
+        }
+
+        return obj;
+    }
+}
+
+/// <summary>Pages with limit/continue over <see cref="KubeApi.GetRawAsync"/>.</summary>
+internal sealed class HttpKubeReader(KubeApi api) : IKubeReader
+{
+    public async IAsyncEnumerable<JsonObject> ListAsync(ResourceType type, string? @namespace, string? labelSelector, int pageSize, [EnumeratorCancellation] CancellationToken ct)
+    {
+        string? continueToken = null;
+        do
+        {
+            var page = await GetPageAsync(type, @namespace, labelSelector, pageSize, continueToken, ct);
+            continueToken = page["metadata"]?["continue"]?.GetValue<string>();
+            if (page["items"] is JsonArray items)
+            {
+                var objects = items.OfType<JsonObject>().ToList();
+                items.Clear(); // detaches them from the page
+                foreach (var item in objects) { yield return KubeReader.WithTypeMeta(item, type); }
+            }
+        }
+        while (!string.IsNullOrEmpty(continueToken));
+    }
+
+    public async Task<int> CountAsync(ResourceType type, string? @namespace, string? labelSelector, CancellationToken ct)
+    {
+        var first = await GetPageAsync(type, @namespace, labelSelector, 1, null, ct);
+        var count = (first["items"] as JsonArray)?.Count ?? 0;
+        var meta = first["metadata"];
+        if (string.IsNullOrEmpty(meta?["continue"]?.GetValue<string>())) { return count; }
+        if (meta?["remainingItemCount"] is JsonValue remaining) { return count + (int)remaining.GetValue<long>(); }
+
+        // Selectors hide remainingItemCount: count by paging (objects are dropped page by page).
+        var total = 0;
+        string? continueToken = null;
+        do
+        {
+            var page = await GetPageAsync(type, @namespace, labelSelector, 500, continueToken, ct);
+            total += (page["items"] as JsonArray)?.Count ?? 0;
+            continueToken = page["metadata"]?["continue"]?.GetValue<string>();
+        }
+        while (!string.IsNullOrEmpty(continueToken));
+        return total;
+    }
+
+    public async Task<bool> ServesAsync(string group, string version, string plural, CancellationToken ct)
+    {
+        var path = group.Length == 0 ? $"/api/{version}" : $"/apis/{group}/{version}";
+        try
+        {
+            var list = JsonNode.Parse(await api.GetRawAsync(path, ct));
+            return list?["resources"] is JsonArray resources && resources.Any(r => r?["name"]?.GetValue<string>() == plural);
+        }
+        catch (KubeApiException e) when (e.IsNotFound)
+        {
+            return false;
+        }
+    }
+
+    private async Task<JsonObject> GetPageAsync(ResourceType type, string? @namespace, string? labelSelector, int limit, string? continueToken, CancellationToken ct)
+    {
+        var query = new List<string> { "limit=" + limit.ToString(CultureInfo.InvariantCulture) };
+        if (!string.IsNullOrEmpty(labelSelector)) { query.Add("labelSelector=" + Uri.EscapeDataString(labelSelector)); }
+        if (!string.IsNullOrEmpty(continueToken)) { query.Add("continue=" + Uri.EscapeDataString(continueToken)); }
+        var text = await api.GetRawAsync(type.CollectionPath(@namespace) + "?" + string.Join('&', query), ct);
+        return JsonNode.Parse(text)?.AsObject() ?? throw new InvalidDataException($"empty list answer for {type.Plural}");
+    }
+}

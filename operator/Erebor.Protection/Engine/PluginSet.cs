@@ -1,0 +1,70 @@
+using Erebor.Domain.Protection;
+using Erebor.Protection.Checkpoints;
+using Erebor.Protection.Plugins;
+
+namespace Erebor.Protection.Engine;
+
+/// <summary>
+/// The enabled plugins in dependency order (protect and restore both run in <see cref="Ordered"/>).
+/// Building it validates the graph: a cycle throws <see cref="ResourceGraphCycleException"/>
+/// ("plugin cycle: a -> b -> a"); two plugins for one type throw.
+/// </summary>
+public sealed class PluginSet
+{
+    private readonly Dictionary<(string Group, string Kind), IResourcePlugin> _byType = [];
+
+    public PluginSet(IEnumerable<IResourcePlugin> plugins)
+    {
+        var list = plugins.ToList();
+        foreach (var plugin in list)
+        {
+            if (!_byType.TryAdd((plugin.Type.Group, plugin.Type.Kind), plugin))
+            {
+                throw new ArgumentException($"two plugins for {plugin.Id}");
+            }
+        }
+
+        Graph = ResourceGraph.Build(list.Select(p => (p.Id, p.DependsOn.Select(ResourcePlugin.IdOf))));
+        var byId = list.ToDictionary(p => p.Id, StringComparer.Ordinal);
+        Ordered = Graph.Order.Select(id => byId[id]).ToList();
+    }
+
+    public ResourceGraph Graph { get; }
+
+    /// <summary>Dependencies first.</summary>
+    public IReadOnlyList<IResourcePlugin> Ordered { get; }
+
+    /// <summary>The plugin for a stored key's group and kind (any version), or null.</summary>
+    public IResourcePlugin? For(ResourceKey key) =>
+        _byType.GetValueOrDefault((ResourcePlugin.GroupOf(key.ApiVersion), key.Kind));
+
+    /// <summary>
+    /// The built-in plugins (plus <paramref name="extra"/>, e.g. <see cref="GenericPlugin"/>s)
+    /// narrowed to <paramref name="enabled"/> as a provider lists them ("apps/Deployment",
+    /// "v1/ConfigMap" or just "ConfigMap"; empty or null enables all). An unknown name throws,
+    /// naming the known ones.
+    /// </summary>
+    public static PluginSet Select(IReadOnlyCollection<string>? enabled, IEnumerable<IResourcePlugin>? extra = null)
+    {
+        var available = BuiltInPlugins.All().Concat(extra ?? []).ToList();
+        if (enabled is null || enabled.Count == 0) { return new PluginSet(available); }
+        var chosen = new List<IResourcePlugin>();
+        foreach (var name in enabled)
+        {
+            var match = available.Where(p => string.Equals(p.Id, name, StringComparison.OrdinalIgnoreCase)
+                || string.Equals(p.Type.Kind, name, StringComparison.OrdinalIgnoreCase)
+                || string.Equals($"{p.Type.ApiVersion}/{p.Type.Kind}", name, StringComparison.OrdinalIgnoreCase)).ToList();
+            if (match.Count != 1)
+            {
+                throw new ArgumentException(match.Count == 0
+                    ? $"unknown plugin '{name}'; known: {string.Join(", ", available.Select(p => p.Id))}"
+                    : $"plugin name '{name}' is ambiguous: {string.Join(", ", match.Select(p => p.Id))}");
+            }
+
+            if (!chosen.Contains(match[0])) { chosen.Add(match[0]); }
+        }
+
+        // keep the built-in tie-break order, whatever order the provider lists them in
+        return new PluginSet(available.Where(chosen.Contains));
+    }
+}

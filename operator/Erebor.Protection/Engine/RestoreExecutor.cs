@@ -1,0 +1,87 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Erebor.Api;
+using Erebor.Kube.Client;
+using Erebor.Protection.Checkpoints;
+using Erebor.Protection.Plugins;
+
+namespace Erebor.Protection.Engine;
+
+/// <summary>Where and how a restore writes.</summary>
+public sealed record RestoreOptions(NamespaceMap Namespaces, ConflictPolicy ConflictPolicy = ConflictPolicy.Skip)
+{
+    public static RestoreOptions FromRestore(V1Alpha1Restore restore) => new(NamespaceMap.FromRestore(restore), restore.Spec.ConflictPolicy);
+}
+
+/// <summary>
+/// One restore run: reads the checkpoint index, then restores its resources type by type in the
+/// plugins' dependency order (dependencies before dependents), one object read from the bank at a
+/// time. An object whose recorded dependency failed is skipped with that reason. Re-running after a
+/// crash is safe: objects that already exist identically are left alone (Done, "unchanged").
+/// A missing index throws <see cref="InvalidOperationException"/>; a malformed one throws the
+/// reader's <see cref="InvalidDataException"/>; everything else becomes per-resource results.
+/// </summary>
+public sealed class RestoreExecutor(IKubeApi api, PluginSet plugins, IKubeReader? reader = null)
+{
+    private const string DependencySkipped = "depends on ";
+    private readonly IKubeReader _reader = reader ?? KubeReader.For(api);
+
+    public async Task<RunSummary> RunAsync(ICheckpointReader checkpoints, string plan, string checkpointUid, RestoreOptions options, IRunReporter? reporter = null, CancellationToken ct = default)
+    {
+        var index = await checkpoints.ReadIndexAsync(plan, checkpointUid, ct)
+            ?? throw new InvalidOperationException($"checkpoint {plan}/{checkpointUid} has no committed index: it never became Available");
+        var context = new RestoreContext(api, _reader, checkpointUid, options.Namespaces, options.ConflictPolicy);
+        var tally = new RunTally(reporter ?? NullRunReporter.Instance) { Total = index.Resources.Count };
+        await tally.ReportTotalAsync(ct);
+
+        var failed = new HashSet<ResourceKey>();
+        foreach (var plugin in plugins.Ordered)
+        {
+            foreach (var entry in index.Resources.Where(e => plugins.For(e.Key) == plugin))
+            {
+                var results = await RestoreOneAsync(checkpoints, plan, checkpointUid, context, plugin, entry, failed, ct);
+                foreach (var result in results)
+                {
+                    if (result.Aspect is null && (result.Outcome == ResourceOutcome.Failed || result.Message?.StartsWith(DependencySkipped, StringComparison.Ordinal) == true)) { failed.Add(entry.Key); }
+                    await tally.AddAsync(result, ct);
+                }
+            }
+        }
+
+        foreach (var entry in index.Resources.Where(e => plugins.For(e.Key) is null))
+        {
+            await tally.AddAsync(new ResourceResult(entry.Key, ResourceOutcome.Skipped, $"no enabled plugin restores {ResourcePlugin.GroupOf(entry.Key.ApiVersion) switch { "" => "v1", var g => g }}/{entry.Key.Kind}"), ct);
+        }
+
+        return tally.Summary();
+    }
+
+    private static async Task<IReadOnlyList<ResourceResult>> RestoreOneAsync(ICheckpointReader checkpoints, string plan, string checkpointUid, RestoreContext context, IResourcePlugin plugin, ResourceEntry entry, HashSet<ResourceKey> failed, CancellationToken ct)
+    {
+        var target = entry.Key with { Namespace = context.Namespaces.MapNullable(entry.Key.Namespace) };
+        if (entry.DependsOn.FirstOrDefault(failed.Contains) is { } missing)
+        {
+            return [new ResourceResult(target, ResourceOutcome.Skipped, $"{DependencySkipped}{missing}, which was not restored")];
+        }
+
+        try
+        {
+            JsonObject stored;
+            await using (var stream = await checkpoints.OpenResourceAsync(plan, checkpointUid, entry, ct))
+            {
+                stored = await JsonNode.ParseAsync(stream, cancellationToken: ct) as JsonObject
+                    ?? throw new InvalidDataException($"{entry.Key} is not a JSON object in the checkpoint");
+            }
+
+            return await plugin.RestoreAsync(context, stored, ct);
+        }
+        catch (KubeApiException e)
+        {
+            return [new ResourceResult(target, ResourceOutcome.Failed, e.Message)];
+        }
+        catch (Exception e) when (e is InvalidDataException or JsonException)
+        {
+            return [new ResourceResult(target, ResourceOutcome.Failed, "checkpoint data: " + e.Message)];
+        }
+    }
+}
