@@ -92,6 +92,13 @@ public sealed record ScheduleDecision(
 /// </remarks>
 public static class ScheduleCalculator
 {
+    /// <summary>Evaluates at the clock's current time (inject a fake <see cref="TimeProvider"/> in tests).</summary>
+    public static ScheduleDecision Evaluate(CronExpression schedule, PlanScheduleState state, TimeProvider clock, ScheduleOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(clock);
+        return Evaluate(schedule, state, clock.GetUtcNow(), options);
+    }
+
     public static ScheduleDecision Evaluate(CronExpression schedule, PlanScheduleState state, DateTimeOffset now, ScheduleOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(schedule);
