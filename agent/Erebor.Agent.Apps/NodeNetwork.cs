@@ -14,9 +14,15 @@ public sealed record RouterInterface(string Router, uint SegmentId, Ipv4Address 
 /// <summary>A workload port on this node's br-int, attached to a segment.</summary>
 public sealed record LocalPort(string Name, uint OfPort, MacAddress Mac, uint SegmentId, Ipv4Address? Ip);
 
+/// <summary>A Router's static route: packets to <paramref name="Destination"/> go to <paramref name="NextHop"/>, an address in one of the router's attached segments.</summary>
+public sealed record RouterRoute(string Router, Ipv4Cidr Destination, Ipv4Address NextHop);
+
 /// <summary>Everything the flow features need to know about this node: the agent's desired state.</summary>
 public sealed record NodeNetwork(IReadOnlyList<Segment> Segments, IReadOnlyList<RouterInterface> RouterInterfaces, IReadOnlyList<LocalPort> Ports)
 {
+    /// <summary>The static routes of the routers in <see cref="RouterInterfaces"/> (the L3 app honours them).</summary>
+    public IReadOnlyList<RouterRoute> Routes { get; init; } = [];
+
     public static NodeNetwork Empty { get; } = new([], [], []);
 
     public Segment? SegmentOf(uint id) => Segments.FirstOrDefault(s => s.Id == id);

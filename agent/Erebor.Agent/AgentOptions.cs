@@ -36,6 +36,9 @@ public sealed record AgentOptions
 
     public TimeSpan StatsInterval { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>Idle timeout of the L3 app's reactive per-destination flows.</summary>
+    public TimeSpan L3IdleTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     public string ResolvedOvsdbEndpoint => OvsdbEndpoint ?? $"unix:{Path.Combine(OvsRunDirectory, "db.sock")}";
 
     public string ResolvedControllerSocket => ControllerSocket ?? Path.Combine(OvsRunDirectory, "erebor-agent.sock");

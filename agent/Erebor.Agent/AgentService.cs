@@ -50,6 +50,7 @@ public sealed class AgentService(
         if (File.Exists(socket)) { File.Delete(socket); } // left by a previous run that was killed
 
         await using var openFlow = OpenFlowConnection.Start(OpenFlowEndpoint.ListenUnix(socket), loggerFactory: loggers);
+        foreach (var l3 in _apps.Values.OfType<L3.L3App>()) { l3.Attach(openFlow); } // it installs its reactive flows itself
         await using var ovsdb = await OvsdbClient.ConnectAsync(new OvsdbClientOptions { Endpoint = options.ResolvedOvsdbEndpoint }, loggers.CreateLogger<OvsdbClient>(), stoppingToken);
         ovsdb.Connected += () => metrics.OvsdbConnected = true;
         ovsdb.Disconnected += () => metrics.OvsdbConnected = false;
@@ -103,6 +104,7 @@ public sealed class AgentService(
                     _logger.LogInformation("Open vSwitch connected (datapath {Datapath:x16}); replaying the pipeline", connected.Features.DatapathId);
                     metrics.OpenFlowConnected = true;
                     _needsReplay = true;
+                    await EnableInvalidTtlPacketInsAsync(openFlow, ct);
                     Signal();
                     break;
                 case SwitchDisconnected disconnected:
@@ -114,6 +116,23 @@ public sealed class AgentService(
                     await DispatchAsync(openFlow, packetIn, ct);
                     break;
             }
+        }
+    }
+
+    /// <summary>
+    /// OpenFlow 1.3 switches do not send "invalid TTL" PACKET_INs unless asked: the L3 app's
+    /// dec_ttl on a TTL-1 packet then reaches it (cookie app l3) and it answers "time exceeded".
+    /// The other masks are OVS's defaults.
+    /// </summary>
+    private async Task EnableInvalidTtlPacketInsAsync(OpenFlowConnection openFlow, CancellationToken ct)
+    {
+        try
+        {
+            await openFlow.SendAsync(new SetAsync(new AsyncConfig(new AsyncMask(0b111, 0), new AsyncMask(0b111, 0b111), new AsyncMask(0b1111, 0))), ct);
+        }
+        catch (Exception e) when (e is OpenFlowConnectionException or TimeoutException && !ct.IsCancellationRequested)
+        {
+            _logger.LogDebug("SET_ASYNC failed: {Error}", e.Message);
         }
     }
 

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Net;
 using Erebor.Agent;
+using Erebor.Agent.Apps;
+using Erebor.Agent.L3;
 using Erebor.Agent.Status;
 using Erebor.Kube.Client;
 using Erebor.Metrics;
@@ -23,9 +25,10 @@ var controllerSocket = new Option<string?>("--controller-socket") { Description 
 var tunnelIp = new Option<string?>("--tunnel-ip") { Description = "address other nodes' tunnels reach this node on" };
 var metricsAddress = new Option<string>("--metrics-address") { Description = "address:port for /metrics, /healthz, /readyz", DefaultValueFactory = _ => "127.0.0.1:9090" };
 var heartbeat = new Option<int>("--heartbeat-seconds") { Description = "how often the NodeAgent status is written", DefaultValueFactory = _ => 10 };
+var l3Idle = new Option<int>("--l3-idle-seconds") { Description = "idle timeout of the reactive L3 per-destination flows", DefaultValueFactory = _ => 30 };
 var logFormat = new Option<string>("--log-format") { Description = "text or json", DefaultValueFactory = _ => "text" };
 logFormat.AcceptOnlyFromAmong("text", "json");
-foreach (var option in new Option[] { nodeName, kubeconfig, ovsRunDir, ovsdb, bridge, datapath, stateDir, controllerSocket, tunnelIp, metricsAddress, heartbeat, logFormat })
+foreach (var option in new Option[] { nodeName, kubeconfig, ovsRunDir, ovsdb, bridge, datapath, stateDir, controllerSocket, tunnelIp, metricsAddress, heartbeat, l3Idle, logFormat })
 {
     root.Options.Add(option);
 }
@@ -50,6 +53,7 @@ root.SetAction(async (parse, ct) =>
         TunnelEndpoint = parse.GetValue(tunnelIp),
         MetricsEndpoint = IPEndPoint.Parse(parse.GetValue(metricsAddress)!),
         HeartbeatInterval = TimeSpan.FromSeconds(parse.GetValue(heartbeat)),
+        L3IdleTimeout = TimeSpan.FromSeconds(parse.GetValue(l3Idle)),
     };
 
     var builder = WebApplication.CreateSlimBuilder();
@@ -65,6 +69,8 @@ root.SetAction(async (parse, ct) =>
     builder.Services.AddSingleton(TimeProvider.System);
     builder.Services.AddSingleton<AgentMetrics>();
     builder.Services.AddSingleton<NodeAgentReporter>();
+    builder.Services.AddSingleton<L3App>();
+    builder.Services.AddSingleton<IPacketInApp>(sp => sp.GetRequiredService<L3App>());
     builder.Services.AddSingleton<AgentService>();
     builder.Services.AddHostedService(sp => sp.GetRequiredService<AgentService>());
     builder.Services.AddSingleton(_ => new PrometheusExporter(AgentMetrics.MeterName, "Erebor.OpenFlow", "Erebor.Kube"));

@@ -42,6 +42,7 @@ public static class DesiredNetwork
         }
 
         var routerInterfaces = new List<RouterInterface>();
+        var routes = new List<RouterRoute>();
         foreach (var router in routers)
         {
             foreach (var iface in router.Status.Interfaces)
@@ -49,6 +50,13 @@ public static class DesiredNetwork
                 if (segments.GetValueOrDefault($"{router.Metadata.Namespace}/{iface.Subnet}") is not { } segment
                     || !Ipv4Address.TryParse(iface.Ip, out var ip) || !MacAddress.TryParse(iface.Mac, out var mac)) { continue; }
                 routerInterfaces.Add(new RouterInterface(ObjectKey.Of(router).ToString(), segment.Id, ip, mac));
+            }
+
+            // Static routes whose next hop lies in a subnet the router is wired to here; others cannot be used.
+            foreach (var route in router.Spec.StaticRoutes ?? [])
+            {
+                if (!Ipv4Cidr.TryParse(route.Destination, out var destination, out _) || !Ipv4Address.TryParse(route.NextHop, out var nextHop)) { continue; }
+                routes.Add(new RouterRoute(ObjectKey.Of(router).ToString(), destination, nextHop));
             }
         }
 
@@ -62,7 +70,7 @@ public static class DesiredNetwork
             else { ignored.Add(new IgnoredPort(iface.Name, reason!)); }
         }
 
-        return (new NodeNetwork([.. segments.Values.OrderBy(s => s.Id)], routerInterfaces, ports), ignored);
+        return (new NodeNetwork([.. segments.Values.OrderBy(s => s.Id)], routerInterfaces, ports) { Routes = routes }, ignored);
     }
 
     private static string? Validate(OvsInterface iface, string subnetKey, Dictionary<string, Segment> segments, out LocalPort? port)

@@ -1,0 +1,189 @@
+using Erebor.Domain.Networking;
+using Erebor.OpenFlow;
+using Erebor.OpenFlow.Actions;
+using Erebor.OpenFlow.Instructions;
+using Erebor.OpenFlow.Matching;
+using Erebor.OpenFlow.Messages;
+using Erebor.Packets;
+
+namespace Erebor.Agent.Apps.L3;
+
+/// <summary>What the L3 app does with one packet that missed table 40.</summary>
+public abstract record L3Decision(string Reason);
+
+/// <summary>
+/// A resolved destination: install <paramref name="Flow"/> (the per-destination /32 in table 40, with
+/// an idle timeout) and send the packet on with <paramref name="Packet"/>, which applies the flow's
+/// own actions, so the first packet takes exactly the path the later ones will.
+/// </summary>
+public sealed record L3Forward(FlowMod Flow, PacketOut Packet, string Reason) : L3Decision(Reason);
+
+/// <summary>An ICMP message the router sends back to <paramref name="Sender"/> (unreachable, time exceeded, echo reply to a gateway IP).</summary>
+public sealed record L3Reply(PacketOut Packet, Ipv4Address Sender, Icmpv4Type Type, byte Code, string Reason) : L3Decision(Reason);
+
+/// <summary>Nothing to send (not IPv4 for a router, an ICMP error about an ICMP error, ...).</summary>
+public sealed record L3Drop(string Reason) : L3Decision(Reason);
+
+/// <summary>Where a resolved next hop is: its MAC and the actions that deliver the packet there.</summary>
+public sealed record L3NextHop(MacAddress Mac, IReadOnlyList<OfpAction> Output, string Where);
+
+/// <summary>
+/// The seam for destinations on other nodes: the tunnel work resolves an address of an attached
+/// segment that is not a local port to the node owning its block (tunnel output actions). Until
+/// then nothing is remote, and an unknown address of an attached segment is "host unreachable".
+/// </summary>
+public interface IRemoteNextHops
+{
+    L3NextHop? Resolve(Segment segment, Ipv4Address address);
+}
+
+/// <summary>No other nodes (single node, or before tunnels exist).</summary>
+public sealed class NoRemoteNextHops : IRemoteNextHops
+{
+    public static NoRemoteNextHops Instance { get; } = new();
+
+    public L3NextHop? Resolve(Segment segment, Ipv4Address address) => null;
+}
+
+/// <summary>
+/// The pure decision of the reactive L3 app (Dragonflow's hybrid model): given the node's network
+/// and a packet that table 40 sent to the agent (IPv4 to a router MAC), route it. Longest prefix
+/// wins among the router's attached subnets (connected) and its static routes; a tie goes to the
+/// connected subnet. The next hop of a static route must be in an attached subnet and resolves to
+/// that port's MAC. The result is a /32 flow per destination (match segment + router MAC + ipv4_dst;
+/// set eth_src to the router's MAC on the egress segment, eth_dst to the next hop, dec_ttl, output).
+/// </summary>
+public static class L3Router
+{
+    /// <summary>Priority of the reactive /32 flows in table 40 (the miss to the agent is priority 1).</summary>
+    public const ushort FlowPriority = 100;
+
+    /// <summary>
+    /// Reactive flows carry round 0, which the synchronizer never uses: an update never touches them
+    /// (it deletes only keys it installed), a full replay deletes every round including 0, and the
+    /// next packet of each active destination reinstalls its flow.
+    /// </summary>
+    public const ushort ReactiveRound = 0;
+
+    public static L3Decision Decide(NodeNetwork network, ReadOnlySpan<byte> frame, uint inPort, ulong? metadata, ushort idleTimeout, IRemoteNextHops? remote = null)
+    {
+        remote ??= NoRemoteNextHops.Instance;
+        if (!EthernetFrame.TryParse(frame, out var ethernet) || ethernet.EtherType != EtherType.Ipv4) { return new L3Drop("not IPv4"); }
+        if (!Ipv4Packet.TryParse(ethernet.Payload, out var ip)) { return new L3Drop("malformed IPv4"); }
+
+        var ingressSegment = metadata is { } m ? (uint)m : network.Ports.FirstOrDefault(p => p.OfPort == inPort)?.SegmentId;
+        if (ingressSegment is not { } segmentId) { return new L3Drop($"port {inPort} is not wired"); }
+        var routerMac = ethernet.Destination;
+        var ingress = network.RouterInterfaces.FirstOrDefault(i => i.SegmentId == segmentId && i.Mac == routerMac);
+        if (ingress is null) { return new L3Drop($"{routerMac} is no router interface on segment {segmentId}"); }
+        var interfaces = network.RouterInterfaces.Where(i => i.Router == ingress.Router).ToList();
+        var destination = ip.Destination;
+
+        // The router's own addresses: answer echo, nothing else is served there.
+        if (interfaces.FirstOrDefault(i => i.Ip == destination) is { } own)
+        {
+            if (ip.Protocol == IpProtocol.Icmp && Icmpv4Message.TryParse(ip.Payload, out var echo) && echo.Type == Icmpv4Type.EchoRequest && !ip.IsFragment)
+            {
+                var reply = Frames.BuildIcmpEchoReply(
+                    new EthernetHeader(ethernet.Source, ingress.Mac),
+                    new Ipv4Header(own.Ip, ip.Source),
+                    echo.Identifier,
+                    echo.SequenceNumber,
+                    echo.Body);
+                return new L3Reply(ToPort(inPort, reply), ip.Source, Icmpv4Type.EchoReply, 0, $"echo reply from router address {own.Ip}");
+            }
+
+            return new L3Drop($"{destination} is the router's own address");
+        }
+
+        if (ip.TimeToLive <= 1)
+        {
+            return Error(ethernet, ip, ingress, inPort, Icmpv4Type.TimeExceeded, (byte)TimeExceededCode.TimeToLiveExceededInTransit, "TTL exceeded in transit");
+        }
+
+        var route = BestRoute(network, interfaces, ingress.Router, destination);
+        if (route is null)
+        {
+            return Error(ethernet, ip, ingress, inPort, Icmpv4Type.DestinationUnreachable, (byte)DestinationUnreachableCode.NetUnreachable, $"no route to {destination}");
+        }
+
+        var (egress, nextHopIp, via) = route.Value;
+        var segment = network.SegmentOf(egress.SegmentId);
+        var hop = LocalHop(network, egress.SegmentId, nextHopIp) ?? (segment is null ? null : remote.Resolve(segment, nextHopIp));
+        if (hop is null)
+        {
+            return Error(ethernet, ip, ingress, inPort, Icmpv4Type.DestinationUnreachable, (byte)DestinationUnreachableCode.HostUnreachable, $"next hop {nextHopIp} {via} is unknown");
+        }
+
+        OfpAction[] actions =
+        [
+            new SetFieldAction(OxmField.EthSrc, egress.Mac.Value),
+            new SetFieldAction(OxmField.EthDst, hop.Mac.Value),
+            new DecNwTtlAction(),
+            .. hop.Output,
+        ];
+        var flow = new FlowMod
+        {
+            TableId = Pipeline.L3Forwarding.Id,
+            Priority = FlowPriority,
+            IdleTimeout = idleTimeout,
+            Cookie = new FlowCookie(ReactiveRound, AppId.L3, destination.Value).Value,
+            Match = Flows.InSegment(segmentId).EthDst(ingress.Mac).EthType(EtherTypes.IPv4).Ipv4Dst(destination),
+            Instructions = [new ApplyActionsInstruction([.. actions])],
+        };
+        var packet = new PacketOut { InPort = inPort, Actions = [.. actions], Data = [.. frame] };
+        return new L3Forward(flow, packet, $"{destination} {via} via {hop.Where}");
+    }
+
+    /// <summary>The egress interface and next-hop address for <paramref name="destination"/>, by longest prefix.</summary>
+    public static (RouterInterface Egress, Ipv4Address NextHop, string Via)? BestRoute(NodeNetwork network, IReadOnlyList<RouterInterface> interfaces, string router, Ipv4Address destination)
+    {
+        (RouterInterface Egress, Ipv4Address NextHop, string Via, int Prefix)? best = null;
+        foreach (var iface in interfaces)
+        {
+            if (network.SegmentOf(iface.SegmentId) is not { } segment || !segment.Cidr.Contains(destination)) { continue; }
+            if (best is null || segment.Cidr.PrefixLength > best.Value.Prefix)
+            {
+                best = (iface, destination, $"on {segment.Name}", segment.Cidr.PrefixLength);
+            }
+        }
+
+        foreach (var route in network.Routes.Where(r => r.Router == router && r.Destination.Contains(destination)))
+        {
+            if (best is { } b && route.Destination.PrefixLength <= b.Prefix) { continue; }
+            var egress = interfaces.FirstOrDefault(i => network.SegmentOf(i.SegmentId) is { } s && s.Cidr.Contains(route.NextHop));
+            if (egress is null) { continue; } // the next hop is in no attached subnet: the route is unusable
+            best = (egress, route.NextHop, $"by static route {route.Destination} -> {route.NextHop}", route.Destination.PrefixLength);
+        }
+
+        return best is { } found ? (found.Egress, found.NextHop, found.Via) : null;
+    }
+
+    private static L3NextHop? LocalHop(NodeNetwork network, uint segmentId, Ipv4Address address) =>
+        network.Ports.FirstOrDefault(p => p.SegmentId == segmentId && p.Ip == address) is { } port
+            ? new L3NextHop(port.Mac, [new OutputAction(port.OfPort)], $"local port {port.Name}")
+            : null;
+
+    private static L3Decision Error(EthernetFrame ethernet, Ipv4Packet ip, RouterInterface ingress, uint inPort, Icmpv4Type type, byte code, string reason)
+    {
+        // RFC 1122 §3.2.2 / RFC 1812 §4.3.2.7: never about an ICMP error, a non-first fragment, or a
+        // packet from a broadcast, multicast or unspecified source.
+        var source = ip.Source;
+        if (ip.FragmentOffset != 0) { return new L3Drop($"{reason}; no ICMP error about a non-first fragment"); }
+        if (source.Value == 0 || source.Value == uint.MaxValue || (source.Value >> 28) == 0xE || ethernet.Source.IsMulticast)
+        {
+            return new L3Drop($"{reason}; no ICMP error to source {source}");
+        }
+
+        if (ip.Protocol == IpProtocol.Icmp && Icmpv4Message.TryParse(ip.Payload, out var icmp)
+            && icmp.Type is not (Icmpv4Type.EchoRequest or Icmpv4Type.EchoReply) && (byte)icmp.Type is not (13 or 14 or 17 or 18))
+        {
+            return new L3Drop($"{reason}; no ICMP error about ICMP type {(byte)icmp.Type}");
+        }
+
+        var frame = Frames.BuildIcmpError(new EthernetHeader(ethernet.Source, ingress.Mac), new Ipv4Header(ingress.Ip, source), type, code, ip.Datagram);
+        return new L3Reply(ToPort(inPort, frame), source, type, code, reason);
+    }
+
+    private static PacketOut ToPort(uint port, byte[] frame) => new() { InPort = OfpPort.Controller, Actions = [new OutputAction(port)], Data = [.. frame] };
+}
