@@ -61,6 +61,16 @@ public static class MaxAge
             }
 
             var unitChar = text[position++];
+            if (unitChar is '.' or ',')
+            {
+                return $"max age '{text}': fractions are not supported; use a smaller unit, e.g. 36h instead of 1.5d";
+            }
+
+            if (position < text.Length && char.IsAsciiLetter(text[position]))
+            {
+                return $"max age '{text}': write each unit as one lower-case letter (d, h, m, s), e.g. 7d";
+            }
+
             var unit = Array.FindIndex(Units, candidate => candidate.Unit == unitChar);
             if (unit < 0)
             {
