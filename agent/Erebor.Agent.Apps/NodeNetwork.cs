@@ -6,13 +6,26 @@ namespace Erebor.Agent.Apps;
 /// A Subnet as the data plane sees it: a segment id (carried in metadata and, between nodes, as
 /// the tunnel key), its addresses and whether this agent answers DHCP on it.
 /// </summary>
-public sealed record Segment(uint Id, string Name, Ipv4Cidr Cidr, Ipv4Address Gateway, bool DhcpEnabled);
+public sealed record Segment(uint Id, string Name, Ipv4Cidr Cidr, Ipv4Address Gateway, bool DhcpEnabled)
+{
+    /// <summary>What the DHCP app serves on this segment from this node (block, options); null when this node has no block.</summary>
+    public Dhcp.SegmentDhcp? Dhcp { get; init; }
+}
 
 /// <summary>A Router's interface on a segment: the gateway IP and MAC every node answers for.</summary>
 public sealed record RouterInterface(string Router, uint SegmentId, Ipv4Address Ip, MacAddress Mac);
 
 /// <summary>A workload port on this node's br-int, attached to a segment.</summary>
-public sealed record LocalPort(string Name, uint OfPort, MacAddress Mac, uint SegmentId, Ipv4Address? Ip);
+public sealed record LocalPort(string Name, uint OfPort, MacAddress Mac, uint SegmentId, Ipv4Address? Ip)
+{
+    /// <summary>external_ids:iface-id (the port's identity, DHCP leases are keyed by it and the MAC); defaults to the interface name.</summary>
+    public string? IfaceId { get; init; }
+
+    /// <summary>True when <see cref="LocalPort.Ip"/> comes from external_ids:erebor.io/ip rather than a DHCP lease.</summary>
+    public bool StaticIp { get; init; }
+
+    public string Identity => IfaceId ?? Name;
+}
 
 /// <summary>A Router's static route: packets to <paramref name="Destination"/> go to <paramref name="NextHop"/>, an address in one of the router's attached segments.</summary>
 public sealed record RouterRoute(string Router, Ipv4Cidr Destination, Ipv4Address NextHop);

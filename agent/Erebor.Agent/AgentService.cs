@@ -159,7 +159,7 @@ public sealed class AgentService(
         await foreach (var signal in _changed.Reader.ReadAllAsync(ct))
         {
             if (!openFlow.IsConnected) { continue; }
-            var (network, ignored) = DesiredNetwork.Build(subnets.List(), routers.List(), interfaces.Interfaces.Values);
+            var (network, ignored) = DesiredNetwork.Build(subnets.List(), routers.List(), interfaces.Interfaces.Values, options.NodeName, _apps.Values.OfType<Apps.Dhcp.ILeaseView>().FirstOrDefault());
             if (ignored.Count != _ignoredPorts)
             {
                 foreach (var port in ignored) { _logger.LogWarning("Port {Port} is not wired: {Reason}", port.Name, port.Reason); }

@@ -71,6 +71,7 @@ root.SetAction(async (parse, ct) =>
     builder.Services.AddSingleton<NodeAgentReporter>();
     builder.Services.AddSingleton<L3App>();
     builder.Services.AddSingleton<IPacketInApp>(sp => sp.GetRequiredService<L3App>());
+    builder.Services.AddSingleton<IPacketInApp, Erebor.Agent.Dhcp.DhcpApp>();
     builder.Services.AddSingleton<AgentService>();
     builder.Services.AddHostedService(sp => sp.GetRequiredService<AgentService>());
     builder.Services.AddSingleton(_ => new PrometheusExporter(AgentMetrics.MeterName, "Erebor.OpenFlow", "Erebor.Kube"));

@@ -39,7 +39,8 @@ public static class PacketInMeters
     public static uint MeterIdOf(AppId app) => (uint)app;
 
     public static IEnumerable<MeterMod> Meters(MeterModCommand command) =>
-        Budgets.Select(b => new MeterMod(command, MeterFlags.Pktps | MeterFlags.Burst | MeterFlags.Stats, MeterIdOf(b.Key), [new MeterBand(MeterBandType.Drop, b.Value.Rate, b.Value.Burst)]));
+        Budgets.Select(b => new MeterMod(command, MeterFlags.Pktps | MeterFlags.Burst | MeterFlags.Stats, MeterIdOf(b.Key), [new MeterBand(MeterBandType.Drop, b.Value.Rate, b.Value.Burst)]))
+            .Concat(DhcpPortMeters.Meters(command));
 
     /// <summary>Instructions that send a packet to the agent through <paramref name="app"/>'s meter.</summary>
     public static Instruction[] ToAgent(AppId app) =>

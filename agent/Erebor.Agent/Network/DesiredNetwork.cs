@@ -1,4 +1,5 @@
 using Erebor.Agent.Apps;
+using Erebor.Agent.Apps.Dhcp;
 using Erebor.Api;
 using Erebor.Domain.Networking;
 using Erebor.Kube.Entities;
@@ -29,8 +30,10 @@ public sealed record IgnoredPort(string Name, string Reason);
 /// </summary>
 public static class DesiredNetwork
 {
+    /// <param name="nodeName">This node: picks its block of each Subnet for DHCP (no block, no DHCP here).</param>
+    /// <param name="leases">This node's DHCP leases: a port without a static address gets its leased one.</param>
     public static (NodeNetwork Network, IReadOnlyList<IgnoredPort> Ignored) Build(
-        IEnumerable<V1Alpha1Subnet> subnets, IEnumerable<V1Alpha1Router> routers, IEnumerable<OvsInterface> interfaces)
+        IEnumerable<V1Alpha1Subnet> subnets, IEnumerable<V1Alpha1Router> routers, IEnumerable<OvsInterface> interfaces, string? nodeName = null, ILeaseView? leases = null)
     {
         var segments = new Dictionary<string, Segment>();
         foreach (var subnet in subnets)
@@ -38,7 +41,10 @@ public static class DesiredNetwork
             // A Subnet is wired once the operator has validated it and given it a segment id.
             if (subnet.Status.SegmentId is not { } id || !Ipv4Cidr.TryParse(subnet.Spec.Cidr, out var cidr, out _)
                 || !Ipv4Address.TryParse(subnet.Status.Gateway, out var gateway)) { continue; }
-            segments[ObjectKey.Of(subnet).ToString()] = new Segment((uint)id, ObjectKey.Of(subnet).ToString(), cidr, gateway, subnet.Spec.Dhcp.Enabled);
+            segments[ObjectKey.Of(subnet).ToString()] = new Segment((uint)id, ObjectKey.Of(subnet).ToString(), cidr, gateway, subnet.Spec.Dhcp.Enabled)
+            {
+                Dhcp = DhcpOf(subnet, cidr, nodeName),
+            };
         }
 
         var routerInterfaces = new List<RouterInterface>();
@@ -65,7 +71,7 @@ public static class DesiredNetwork
         foreach (var iface in interfaces.OrderBy(i => i.Name, StringComparer.Ordinal))
         {
             if (!iface.ExternalIds.TryGetValue(PortExternalIds.Subnet, out var subnetKey)) { continue; } // not an Erebor port
-            var reason = Validate(iface, subnetKey, segments, out var port);
+            var reason = Validate(iface, subnetKey, segments, leases, out var port);
             if (port is not null) { ports.Add(port); }
             else { ignored.Add(new IgnoredPort(iface.Name, reason!)); }
         }
@@ -73,7 +79,25 @@ public static class DesiredNetwork
         return (new NodeNetwork([.. segments.Values.OrderBy(s => s.Id)], routerInterfaces, ports) { Routes = routes }, ignored);
     }
 
-    private static string? Validate(OvsInterface iface, string subnetKey, Dictionary<string, Segment> segments, out LocalPort? port)
+    /// <summary>The DHCP settings of <paramref name="subnet"/> on <paramref name="nodeName"/>'s block; null without a block (or a node name).</summary>
+    public static SegmentDhcp? DhcpOf(V1Alpha1Subnet subnet, Ipv4Cidr cidr, string? nodeName)
+    {
+        if (nodeName is null || subnet.Status.NodeBlocks.FirstOrDefault(b => b.Node == nodeName) is not { } block
+            || !Ipv4Cidr.TryParse(block.Cidr, out var blockCidr, out _) || !cidr.Contains(blockCidr)) { return null; }
+        var dhcp = subnet.Spec.Dhcp;
+        return new SegmentDhcp
+        {
+            NodeBlock = blockCidr,
+            Reserved = [.. (subnet.Spec.ReservedRanges ?? []).Select(r => AddressRange.TryParse(r, out var range, out _) ? range : (AddressRange?)null).OfType<AddressRange>()],
+            DnsServers = [.. (dhcp.DnsServers ?? []).Select(d => Ipv4Address.TryParse(d, out var a) ? a : (Ipv4Address?)null).OfType<Ipv4Address>()],
+            Domain = dhcp.Domain,
+            LeaseSeconds = (uint)Math.Max(60, dhcp.LeaseSeconds),
+            Mtu = dhcp.Mtu is { } mtu ? (ushort)mtu : null,
+            StaticRoutes = [.. (dhcp.StaticRoutes ?? []).Select(r => Ipv4Cidr.TryParse(r.Destination, out var d, out _) && Ipv4Address.TryParse(r.NextHop, out var h) ? new DhcpRoute(d, h) : (DhcpRoute?)null).OfType<DhcpRoute>()],
+        };
+    }
+
+    private static string? Validate(OvsInterface iface, string subnetKey, Dictionary<string, Segment> segments, ILeaseView? leases, out LocalPort? port)
     {
         port = null;
         if (iface.OfPort is not (> 0 and < 0xffff_ff00)) { return "OVS has not assigned it an ofport"; }
@@ -88,7 +112,9 @@ public static class DesiredNetwork
             ip = parsed;
         }
 
-        port = new LocalPort(iface.Name, (uint)iface.OfPort!.Value, mac, segment.Id, ip);
+        var ifaceId = iface.ExternalIds.GetValueOrDefault("iface-id") is { Length: > 0 } id ? id : null;
+        var leased = ip is null ? leases?.AddressOf(segment.Name, ifaceId ?? iface.Name, mac) : null;
+        port = new LocalPort(iface.Name, (uint)iface.OfPort!.Value, mac, segment.Id, ip ?? leased) { IfaceId = ifaceId, StaticIp = ip is not null };
         return null;
     }
 }

@@ -1,0 +1,136 @@
+using System.Diagnostics.Metrics;
+using Erebor.Agent.Apps;
+using Erebor.Agent.Apps.Dhcp;
+using Erebor.Domain.Networking;
+using Erebor.OpenFlow.Actions;
+using Erebor.OpenFlow.Messages;
+using Erebor.Packets;
+using Microsoft.Extensions.Logging;
+
+namespace Erebor.Agent.Dhcp;
+
+/// <summary>
+/// The distributed DHCP server (Dragonflow style): DHCP client messages come in as PACKET_INs
+/// (table 20, metered per port and per app), <see cref="DhcpServer"/> decides, and the reply
+/// leaves as a PACKET_OUT out of the ingress port. Leases live in &lt;state-dir&gt;/leases.json,
+/// written before an ACK is sent, so an agent restart honours them and DHCP never waits on the
+/// API server. Also the <see cref="ILeaseView"/> the desired network reads, so the ARP responder
+/// answers for DHCP'd ports.
+/// </summary>
+public sealed class DhcpApp : IPacketInApp, ILeaseView, IDisposable
+{
+    private readonly Lock _lock = new();
+    private readonly string _path;
+    private readonly LeaseTable _leases;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Meter _meter = new(AgentMetrics.MeterName);
+    private readonly Counter<long> _messages;
+    private volatile NodeNetwork _lastNetwork = NodeNetwork.Empty;
+
+    public DhcpApp(AgentOptions options, TimeProvider time, ILogger<DhcpApp> logger, LeasePolicy? policy = null)
+    {
+        _time = time;
+        _logger = logger;
+        _path = Path.Combine(options.StateDirectory, LeaseFile.FileName);
+        try
+        {
+            _leases = LeaseFile.Load(_path, policy);
+            _logger.LogInformation("DHCP: {Count} leases loaded from {Path}", _leases.Leases.Count, _path);
+        }
+        catch (Exception e) when (e is IOException or System.Text.Json.JsonException or FormatException or ArgumentException)
+        {
+            // A corrupt file cannot come from an atomic write; keep it for inspection and start empty.
+            _logger.LogError(e, "DHCP: could not read {Path}; moving it aside and starting with no leases", _path);
+            File.Move(_path, _path + ".corrupt", overwrite: true);
+            _leases = new LeaseTable(policy);
+        }
+
+        _messages = _meter.CreateCounter<long>("erebor_agent_dhcp_messages", description: "DHCP messages, by direction (in/out) and type; outcome of each request.");
+        _meter.CreateObservableGauge("erebor_agent_dhcp_leases", ObserveLeases, description: "DHCP addresses of this node's block per subnet: in_use (leased or offered) and available.");
+    }
+
+    public AppId App => AppId.Dhcp;
+
+    public event Action? StateChanged;
+
+    public Ipv4Address? AddressOf(string segment, string port, MacAddress mac)
+    {
+        lock (_lock)
+        {
+            return _leases.Find(segment, port, mac) is { State: LeaseState.Bound } lease ? lease.Ip : null;
+        }
+    }
+
+    public ValueTask<IReadOnlyList<PacketOut>> OnPacketInAsync(PacketIn packetIn, NodeNetwork network, CancellationToken ct)
+    {
+        _lastNetwork = network;
+        IReadOnlyList<PacketOut> none = [];
+        if (packetIn.InPort is not { } inPort || !DhcpFrame.TryParse(packetIn.Data.AsSpan(), out var frame)) { return ValueTask.FromResult(none); }
+        _messages.Add(1, new("direction", "in"), new("type", TypeName(frame.Message.MessageType)));
+        if (network.Ports.FirstOrDefault(p => p.OfPort == inPort) is not { } port || network.SegmentOf(port.SegmentId) is not { DhcpEnabled: true, Dhcp: { } dhcp } segment
+            || AddressScope.Of(segment, network) is not { } scope)
+        {
+            return ValueTask.FromResult(none);
+        }
+
+        var serverMac = network.RouterInterfaces.FirstOrDefault(r => r.SegmentId == segment.Id)?.Mac ?? MacAddress.StableLocal("erebor-dhcp:" + segment.Name);
+        var context = new DhcpRequestContext(segment, dhcp, scope, port, segment.Gateway, _time.GetUtcNow());
+        DhcpDecision decision;
+        Ipv4Address? boundBefore, boundAfter;
+        lock (_lock)
+        {
+            var present = network.Ports.Select(p => (network.SegmentOf(p.SegmentId)?.Name ?? string.Empty, p.Identity, p.Mac)).ToHashSet();
+            var observed = _leases.ObservePorts(present, context.Now);
+            boundBefore = _leases.Find(segment.Name, port.Identity, port.Mac) is { State: LeaseState.Bound } b ? b.Ip : null;
+            decision = DhcpServer.Handle(frame.Message, context, _leases);
+            boundAfter = _leases.Find(segment.Name, port.Identity, port.Mac) is { State: LeaseState.Bound } a ? a.Ip : null;
+            if (decision.LeasesChanged || observed) { Persist(); }
+        }
+
+        _logger.LogDebug("DHCP {Type} from {Port} ({Mac}) xid {Xid:x8}: {Outcome}", frame.Message.MessageType, port.Name, port.Mac, frame.Message.TransactionId, decision.Outcome);
+        if (boundBefore != boundAfter) { StateChanged?.Invoke(); } // the ARP responder answers for the new address
+
+        if (decision.Reply is not { } reply) { return ValueTask.FromResult(none); }
+        _messages.Add(1, new("direction", "out"), new("type", TypeName(reply.MessageType)));
+        var to = DhcpReplyDestination.For(frame.Message, frame.Ethernet.Source, reply);
+        var bytes = Frames.BuildDhcpReply(reply, to, serverMac, context.ServerId);
+        IReadOnlyList<PacketOut> outs = [new PacketOut { InPort = OpenFlow.OfpPort.Controller, Actions = [new OutputAction(inPort)], Data = [.. bytes] }];
+        return ValueTask.FromResult(outs);
+    }
+
+    private void Persist()
+    {
+        try
+        {
+            LeaseFile.Save(_path, _leases);
+        }
+        catch (IOException e)
+        {
+            _logger.LogError(e, "DHCP: could not write {Path}", _path);
+        }
+    }
+
+    private IEnumerable<Measurement<long>> ObserveLeases()
+    {
+        var network = _lastNetwork;
+        var now = _time.GetUtcNow();
+        var result = new List<Measurement<long>>();
+        lock (_lock)
+        {
+            foreach (var segment in network.Segments)
+            {
+                if (AddressScope.Of(segment, network) is not { } scope) { continue; }
+                var (inUse, available) = _leases.Count(scope, now);
+                result.Add(new(inUse, new("subnet", segment.Name), new("state", "in_use")));
+                result.Add(new(available, new("subnet", segment.Name), new("state", "available")));
+            }
+        }
+
+        return result;
+    }
+
+    private static string TypeName(DhcpMessageType? type) => type?.ToString().ToLowerInvariant() ?? "none";
+
+    public void Dispose() => _meter.Dispose();
+}
