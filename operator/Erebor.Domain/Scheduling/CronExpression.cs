@@ -47,7 +47,8 @@ public sealed class CronExpression
     /// <summary>Looking further ahead than this finds nothing new: Feb 29 recurs within 8 years.</summary>
     private const int SearchYears = 10;
 
-    private static readonly TimeSpan MaxZoneOffset = TimeSpan.FromHours(15);
+    /// <summary>More than any zone's offset from UTC (-12h to +14h), and shorter than the time between two transitions.</summary>
+    private static readonly TimeSpan TransitionWindow = TimeSpan.FromHours(15);
 
     private static readonly Dictionary<string, string> Macros = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -216,7 +217,7 @@ public sealed class CronExpression
     public DateTimeOffset? NextAfter(DateTimeOffset instant)
     {
         var wall = ToWall(instant);
-        while (NextWall(wall) is { } slot)
+        while (NextWall(wall) is { } slot && Representable(slot))
         {
             // Only the slots whose first occurrence already passed (the repeated hour of a fall
             // back, or a gap's end) are skipped here; the mapping is monotonic.
@@ -233,16 +234,17 @@ public sealed class CronExpression
     {
         var wall = ToWall(instant);
 
-        // In the repeated hour of a fall back, slots up to the end of the overlap already fired
-        // at their first occurrence: start from the wall time under the earlier (larger) offset.
-        if (!isUtc && TimeZone.IsAmbiguousTime(wall))
+        // In or after the repeated hour of a fall back, slots up to the end of the overlap already
+        // fired at their first occurrence: start from the latest wall time shown at or before the
+        // instant, under the offsets of the last 30 hours (one transition at most per 15 hours).
+        if (!isUtc && instant.UtcDateTime > DateTime.MinValue.AddDays(2))
         {
-            var earlier = TimeZone.GetAmbiguousTimeOffsets(wall).Max();
-            wall = instant.UtcDateTime.Add(earlier);
-            wall = DateTime.SpecifyKind(wall, DateTimeKind.Unspecified);
+            var utc = instant.UtcDateTime;
+            var largest = new[] { OffsetAt(utc), OffsetAt(utc - TransitionWindow), OffsetAt(utc - (2 * TransitionWindow)) }.Max();
+            wall = DateTime.SpecifyKind(utc + largest, DateTimeKind.Unspecified);
         }
 
-        while (LatestWall(wall) is { } slot)
+        while (LatestWall(wall) is { } slot && Representable(slot))
         {
             var fires = FireInstant(slot);
             if (fires <= instant) { return fires; }
@@ -265,9 +267,13 @@ public sealed class CronExpression
 
     public override string ToString() => Text;
 
+    /// <summary>Slots within a day of DateTime's limits cannot be mapped through a zone offset: treated as beyond the end of time.</summary>
+    private bool Representable(DateTime slot) =>
+        isUtc || (slot > DateTime.MinValue.AddDays(1) && slot < DateTime.MaxValue.AddDays(-1));
+
     private DateTime ToWall(DateTimeOffset instant) =>
         DateTime.SpecifyKind(
-            isUtc ? instant.UtcDateTime : TimeZoneInfo.ConvertTimeFromUtc(instant.UtcDateTime, TimeZone),
+            isUtc || !Representable(instant.UtcDateTime) ? instant.UtcDateTime : instant.UtcDateTime + OffsetAt(instant.UtcDateTime),
             DateTimeKind.Unspecified);
 
     /// <summary>The first instant at which the zone's clock reads <paramref name="slot"/> or later.</summary>
@@ -275,37 +281,48 @@ public sealed class CronExpression
     {
         if (isUtc) { return new DateTimeOffset(slot, TimeSpan.Zero); }
 
-        if (TimeZone.IsInvalidTime(slot))
-        {
-            return Zoned(GapEnd(slot));
-        }
+        // Only UTC-to-offset lookups are used: .NET's local-time queries (IsInvalidTime,
+        // IsAmbiguousTime) misjudge some transitions, e.g. Samoa's skipped 2011-12-30. Within 15
+        // hours either side of the slot a zone changes its offset at most once.
+        var low = Utc(slot - TransitionWindow);
+        var high = Utc(slot + TransitionWindow);
+        var before = OffsetAt(low);
+        var after = OffsetAt(high);
+        if (before == after) { return Zoned(Utc(slot - before)); }
 
-        var offset = TimeZone.IsAmbiguousTime(slot)
-            ? TimeZone.GetAmbiguousTimeOffsets(slot).Max()
-            : TimeZone.GetUtcOffset(slot);
-        return Zoned(DateTime.SpecifyKind(slot - offset, DateTimeKind.Utc));
+        var transition = FindTransition(low, high, before);
+        var underBefore = Utc(slot - before); // a real reading of the clock if before the transition
+        var underAfter = Utc(slot - after); // a real reading of the clock if at or after it
+        var validBefore = underBefore < transition;
+        var validAfter = underAfter >= transition;
+        var fires = validBefore && validAfter ? Min(underBefore, underAfter) // fall back: first occurrence
+            : validBefore ? underBefore
+            : validAfter ? underAfter
+            : transition; // spring forward: the slot does not exist; the first instant after the gap
+        return Zoned(fires);
     }
+
+    private static DateTime Min(DateTime a, DateTime b) => a <= b ? a : b;
+
+    private static DateTime Utc(DateTime value) => DateTime.SpecifyKind(value, DateTimeKind.Utc);
+
+    private TimeSpan OffsetAt(DateTime utc) => TimeZone.GetUtcOffset(Utc(utc));
 
     private DateTimeOffset Zoned(DateTime utc)
     {
-        var offset = TimeZone.GetUtcOffset(utc);
+        var offset = OffsetAt(utc);
         return offset.Ticks % TimeSpan.TicksPerMinute == 0
             ? new DateTimeOffset(DateTime.SpecifyKind(utc + offset, DateTimeKind.Unspecified), offset)
-            : new DateTimeOffset(utc, TimeSpan.Zero);
+            : new DateTimeOffset(Utc(utc), TimeSpan.Zero);
     }
 
-    /// <summary>
-    /// For a wall time inside a spring-forward gap: the transition instant, found by bisection
-    /// (to the second) for the first instant whose wall time is at or after <paramref name="slot"/>.
-    /// </summary>
-    private DateTime GapEnd(DateTime slot)
+    /// <summary>The first second in (<paramref name="low"/>, <paramref name="high"/>] whose offset is no longer <paramref name="before"/>.</summary>
+    private DateTime FindTransition(DateTime low, DateTime high, TimeSpan before)
     {
-        var low = DateTime.SpecifyKind(slot - MaxZoneOffset, DateTimeKind.Utc); // wall time < slot
-        var high = DateTime.SpecifyKind(slot + MaxZoneOffset, DateTimeKind.Utc); // wall time >= slot
         while (high - low > TimeSpan.FromSeconds(1))
         {
             var middle = low + TimeSpan.FromSeconds(Math.Floor((high - low).TotalSeconds / 2));
-            if (middle + TimeZone.GetUtcOffset(middle) >= slot) { high = middle; } else { low = middle; }
+            if (OffsetAt(middle) == before) { low = middle; } else { high = middle; }
         }
 
         return high;

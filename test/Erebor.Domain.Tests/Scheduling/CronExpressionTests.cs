@@ -213,6 +213,11 @@ public class CronExpressionTests
     [InlineData("CRON_TZ=America/New_York 0 * * * *", "2024-11-03T04:30:00Z", "2024-11-03T01:00:00-04:00", "2024-11-03T02:00:00-05:00", "2024-11-03T03:00:00-05:00")]
     [InlineData("CRON_TZ=America/New_York */15 * * * *", "2024-03-10T06:40:00Z", "2024-03-10T01:45:00-05:00", "2024-03-10T03:00:00-04:00", "2024-03-10T03:15:00-04:00")]
     [InlineData("CRON_TZ=America/New_York */15 * * * *", "2024-11-03T05:40:00Z", "2024-11-03T01:45:00-04:00", "2024-11-03T02:00:00-05:00", "2024-11-03T02:15:00-05:00")]
+    // Samoa skipped Friday 2011-12-30 entirely (UTC-10 to UTC+14): slots on that day fire at the first instant after the gap.
+    [InlineData("CRON_TZ=Pacific/Apia 0 12 * * *", "2011-12-29T12:00:00Z", "2011-12-29T12:00:00-10:00", "2011-12-31T00:00:00+14:00", "2011-12-31T12:00:00+14:00")]
+    // Lord Howe Island moves its clock by 30 minutes (2024: back on Apr 7 02:00 -> 01:30, forward on Oct 6 02:00 -> 02:30).
+    [InlineData("CRON_TZ=Australia/Lord_Howe */20 * * * *", "2024-04-06T14:35:00Z", "2024-04-07T01:40:00+11:00", "2024-04-07T02:00:00+10:30", "2024-04-07T02:20:00+10:30")]
+    [InlineData("CRON_TZ=Australia/Lord_Howe */20 * * * *", "2024-10-05T15:05:00Z", "2024-10-06T01:40:00+10:30", "2024-10-06T02:30:00+11:00", "2024-10-06T02:40:00+11:00")]
     public void Dst_transitions(string expression, string after, string first, string second, string third)
     {
         var occurrences = CronExpression.Parse(expression).Occurrences(At(after), 3).ToList();
@@ -295,24 +300,27 @@ public class CronExpressionTests
     {
         var random = new Random(7);
         string[] expressions = ["*/15 * * * *", "30 2 * * *", "0 * * * *", "30 1 * * *", "* 2 * * *", "0,59 1-3 * * *"];
-        string[] transitions = ["2024-03-31T01:00:00Z", "2024-10-27T01:00:00Z", "2024-03-10T07:00:00Z", "2024-11-03T06:00:00Z"];
-        foreach (var zone in new[] { "Europe/Berlin", "America/New_York" })
+        (string Zone, string Transition)[] transitions =
+        [
+            ("Europe/Berlin", "2024-03-31T01:00:00Z"), ("Europe/Berlin", "2024-10-27T01:00:00Z"),
+            ("America/New_York", "2024-03-10T07:00:00Z"), ("America/New_York", "2024-11-03T06:00:00Z"),
+            ("Australia/Lord_Howe", "2024-04-06T15:00:00Z"), ("Australia/Lord_Howe", "2024-10-05T15:30:00Z"),
+            ("Pacific/Apia", "2011-12-30T10:00:00Z"),
+        ];
+        foreach (var (zone, transition) in transitions)
         {
             foreach (var text in expressions)
             {
                 var cron = CronExpression.Parse($"CRON_TZ={zone} {text}");
-                foreach (var transition in transitions)
+                for (var sample = 0; sample < 60; sample++)
                 {
-                    for (var sample = 0; sample < 60; sample++)
-                    {
-                        var instant = At(transition).AddSeconds(random.Next(-4 * 3600, 4 * 3600));
-                        var next = cron.NextAfter(instant)!.Value;
-                        var latest = cron.LatestAtOrBefore(instant)!.Value;
-                        next.Should().BeAfter(instant);
-                        latest.Should().BeOnOrBefore(instant);
-                        cron.NextAfter(latest).Should().Be(next, $"{cron} at {instant:O}");
-                        cron.LatestAtOrBefore(next).Should().Be(next);
-                    }
+                    var instant = At(transition).AddSeconds(random.Next(-30 * 3600, 30 * 3600));
+                    var next = cron.NextAfter(instant)!.Value;
+                    var latest = cron.LatestAtOrBefore(instant)!.Value;
+                    next.Should().BeAfter(instant);
+                    latest.Should().BeOnOrBefore(instant);
+                    cron.NextAfter(latest).Should().Be(next, $"{cron} at {instant:O}");
+                    cron.LatestAtOrBefore(next).Should().Be(next);
                 }
             }
         }
@@ -338,6 +346,14 @@ public class CronExpressionTests
         CronExpression.Parse("* * * * *").NextAfter(DateTimeOffset.MaxValue).Should().BeNull();
         CronExpression.Parse("0 0 1 1 *").NextAfter(At("9999-06-01T00:00:00Z")).Should().BeNull();
         CronExpression.Parse("* * * * *").LatestAtOrBefore(At("0001-01-01T00:00:00Z")).Should().Be(At("0001-01-01T00:00:00Z"));
+        foreach (var zone in new[] { "Europe/Berlin", "America/New_York", "Pacific/Kiritimati", "Pacific/Pago_Pago" })
+        {
+            var cron = CronExpression.Parse($"CRON_TZ={zone} * * * * *");
+            cron.NextAfter(DateTimeOffset.MaxValue).Should().BeNull();
+            cron.NextAfter(At("9999-12-31T12:00:00Z")).Should().BeNull();
+            cron.LatestAtOrBefore(DateTimeOffset.MinValue).Should().BeNull();
+            cron.NextAfter(At("9999-12-01T00:00:00Z")).Should().NotBeNull();
+        }
     }
 
     private static DateTimeOffset ReferenceNext(string text, DateTimeOffset instant)
@@ -346,16 +362,24 @@ public class CronExpressionTests
         var sets = new[] { Set(fields[0], 0, 59), Set(fields[1], 0, 23), Set(fields[2], 1, 31), Set(fields[3], 1, 12), Set(fields[4], 0, 7) };
         var bothDays = fields[2] != "*" && fields[4] != "*";
         var candidate = new DateTime(instant.UtcDateTime.Ticks - (instant.UtcDateTime.Ticks % TimeSpan.TicksPerMinute)).AddMinutes(1);
-        for (var guard = 0; guard < 9 * 366 * 1440; guard++, candidate = candidate.AddMinutes(1))
+        for (var guard = 0; guard < 9 * 366 * 1440; guard++)
         {
             var weekday = (int)candidate.DayOfWeek;
             var dom = sets[2][candidate.Day];
             var dow = sets[4][weekday] || (weekday == 0 && sets[4][7]);
-            var day = bothDays ? dom || dow : dom && dow;
-            if (day && sets[0][candidate.Minute] && sets[1][candidate.Hour] && sets[3][candidate.Month])
+            var day = (bothDays ? dom || dow : dom && dow) && sets[3][candidate.Month];
+            if (!day)
+            {
+                candidate = candidate.Date.AddDays(1); // only a shortcut over whole non-matching days
+                continue;
+            }
+
+            if (sets[0][candidate.Minute] && sets[1][candidate.Hour])
             {
                 return new DateTimeOffset(candidate, TimeSpan.Zero);
             }
+
+            candidate = candidate.AddMinutes(1);
         }
 
         throw new InvalidOperationException("reference found nothing");
