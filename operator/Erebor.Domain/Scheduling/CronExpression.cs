@@ -35,6 +35,12 @@ namespace Erebor.Domain.Scheduling;
 /// </list>
 /// The mapping from slot to instant is monotonic, so occurrences are strictly increasing and no
 /// instant fires twice.</para>
+/// <para><b>Zone lookup.</b> CRON_TZ takes IANA ids only, resolved with
+/// TimeZoneInfo.TryFindSystemTimeZoneById. With InvariantGlobalization (on in this repository) .NET
+/// on Linux still reads the tz database itself (/usr/share/zoneinfo, or $TZDIR); only Windows-id
+/// conversion needs ICU, so "W. Europe Standard Time" is rejected. An operator image without
+/// tzdata resolves nothing but UTC: every CRON_TZ then fails to parse with a clear reason, it never
+/// silently falls back to UTC. Slots are mapped to instants with UTC-to-offset lookups only.</para>
 /// <para><b>Efficiency.</b> Searching skips by field (year, month, day, hour, minute bit sets),
 /// never minute by minute; any expression that can fire does so within 8 years (Feb 29).</para>
 /// </remarks>

@@ -27,6 +27,8 @@ public enum ScheduleAction
 /// When suspend last went from true to false (e.g. the Suspended condition's lastTransitionTime), if
 /// known: slots missed while suspended are not made up after resuming. Null: a slot missed while
 /// suspended fires once on resume (subject to the starting deadline), like a Kubernetes CronJob.
+/// A controller may also pass the time spec.schedule last changed, so that an edit does not run a
+/// slot of the new schedule that lies before the edit.
 /// </param>
 public sealed record PlanScheduleState(
     DateTimeOffset CreatedAt,

@@ -156,6 +156,18 @@ public class ScheduleCalculatorTests
         unknown.ScheduledTime.Should().Be(At("2024-01-05T02:00:00Z"));
     }
 
+    [Fact]
+    public void Passing_the_time_the_schedule_changed_keeps_an_edit_from_running_a_slot_before_the_edit()
+    {
+        var edited = CronExpression.Parse("0 8 * * *");
+        var state = new PlanScheduleState(At("2024-01-01T00:00:00Z"), At("2024-01-05T02:00:00Z"));
+        var now = At("2024-01-05T10:00:00Z");
+        ScheduleCalculator.Evaluate(edited, state, now).ScheduledTime.Should().Be(At("2024-01-05T08:00:00Z"));
+        var decision = ScheduleCalculator.Evaluate(edited, state with { ResumedAt = now }, now);
+        decision.Action.Should().Be(ScheduleAction.Wait);
+        decision.NextScheduleTime.Should().Be(At("2024-01-06T08:00:00Z"));
+    }
+
     [Theory]
     [InlineData("2024-01-03T02:30:00Z", ScheduleAction.Fire)]
     [InlineData("2024-01-03T03:00:00Z", ScheduleAction.Fire)] // exactly the deadline late: still runs
