@@ -46,6 +46,13 @@ public interface IResourcePlugin
     Task<IReadOnlyList<ResourceResult>> ProtectExtrasAsync(PluginContext context, JsonObject live, JsonObject normalized, CancellationToken ct);
 
     /// <summary>
+    /// A stored (normalised) object as a restore will create it: namespace mapping applied
+    /// (metadata.namespace and known namespace-valued fields), status and Erebor's bookkeeping
+    /// annotations removed. Also what a restored object must equal once normalised.
+    /// </summary>
+    JsonObject MapForRestore(JsonObject normalized, NamespaceMap namespaces);
+
+    /// <summary>
     /// Restores one stored object: namespace mapping, create, and on conflict skip or update by
     /// <see cref="RestoreContext.ConflictPolicy"/>; an existing identical object is left alone.
     /// </summary>

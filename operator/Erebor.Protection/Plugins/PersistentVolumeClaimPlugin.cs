@@ -68,11 +68,12 @@ public sealed class PersistentVolumeClaimPlugin() : ResourcePlugin(KubeTypes.Per
         return [new ResourceResult(key, ResourceOutcome.Done, $"VolumeSnapshot {key.Namespace}/{name}", VolumeDataAspect)];
     }
 
-    protected override Task PrepareCreateAsync(RestoreContext context, JsonObject desired, string? originalNamespace, List<ResourceResult> results, CancellationToken ct)
+    protected override Task PrepareCreateAsync(RestoreContext context, JsonObject stored, JsonObject desired, List<ResourceResult> results, CancellationToken ct)
     {
-        var snapshot = ObjectJson.Str(desired["metadata"]?["annotations"]?[SnapshotAnnotation]);
+        var snapshot = ObjectJson.Str(stored["metadata"]?["annotations"]?[SnapshotAnnotation]);
         if (snapshot is null) { return Task.CompletedTask; }
         var key = KeyOf(desired);
+        var originalNamespace = ObjectJson.Namespace(stored);
         if (originalNamespace != key.Namespace)
         {
             results.Add(new ResourceResult(key, ResourceOutcome.Skipped, $"volume data is in VolumeSnapshot {originalNamespace}/{snapshot}; a claim cannot take its data from another namespace", VolumeDataAspect));

@@ -131,21 +131,26 @@ public abstract class ResourcePlugin : IResourcePlugin
 
     // ---- restore ----
 
-    public async Task<IReadOnlyList<ResourceResult>> RestoreAsync(RestoreContext context, JsonObject stored, CancellationToken ct)
+    public JsonObject MapForRestore(JsonObject normalized, NamespaceMap namespaces)
     {
-        var desired = stored.DeepClone().AsObject();
+        var desired = normalized.DeepClone().AsObject();
         desired.Remove("status"); // never restored: controllers recompute it (and Subnets must not carry it)
         var meta = ObjectJson.Metadata(desired);
-        var originalNamespace = ObjectJson.Namespace(desired);
         if (Type.Namespaced)
         {
-            meta["namespace"] = context.Namespaces.Map(ObjectJson.Namespace(desired) ?? throw new InvalidDataException($"a stored {Type.Kind} without a namespace"));
+            meta["namespace"] = namespaces.Map(ObjectJson.Namespace(desired) ?? throw new InvalidDataException($"a stored {Type.Kind} without a namespace"));
         }
 
-        MapNamespaces(desired, context.Namespaces);
-        var results = new List<ResourceResult>();
-        await PrepareCreateAsync(context, desired, originalNamespace, results, ct);
+        MapNamespaces(desired, namespaces);
         ObjectJson.RemoveEntries(meta, "annotations", k => k.StartsWith(AnnotationPrefix, StringComparison.Ordinal));
+        return desired;
+    }
+
+    public async Task<IReadOnlyList<ResourceResult>> RestoreAsync(RestoreContext context, JsonObject stored, CancellationToken ct)
+    {
+        var desired = MapForRestore(stored, context.Namespaces);
+        var results = new List<ResourceResult>();
+        await PrepareCreateAsync(context, stored, desired, results, ct);
         var key = KeyOf(desired);
         results.Insert(0, await CreateOrResolveAsync(context, key, desired, ct));
         return results;
@@ -219,8 +224,8 @@ public abstract class ResourcePlugin : IResourcePlugin
     {
     }
 
-    /// <summary>Last changes before the create (e.g. a claim's data source); may add aspect results.</summary>
-    protected virtual Task PrepareCreateAsync(RestoreContext context, JsonObject desired, string? originalNamespace, List<ResourceResult> results, CancellationToken ct) => Task.CompletedTask;
+    /// <summary>Last changes to <paramref name="desired"/> before the create, knowing the <paramref name="stored"/> object (e.g. a claim's data source); may add aspect results.</summary>
+    protected virtual Task PrepareCreateAsync(RestoreContext context, JsonObject stored, JsonObject desired, List<ResourceResult> results, CancellationToken ct) => Task.CompletedTask;
 
     /// <summary>Carries fields the server allocated on the existing object into a replace (cluster IPs, volume names, job selectors).</summary>
     protected virtual void PrepareUpdate(JsonObject update, JsonObject existing)
