@@ -90,7 +90,15 @@ public sealed class DhcpClientTests(AgentClusterFixture fixture, ITestOutputHelp
                 request subnet-mask, broadcast-address, routers, domain-name-servers, domain-name, host-name, interface-mtu, rfc3442-classless-static-routes;
                 """);
             var script = Path.Combine(dir, "script.sh");
-            await File.WriteAllTextAsync(script, "#!/bin/sh\nenv | sort > \"$(dirname \"$0\")/$reason.env\"\nexit 0\n");
+            // Records each reason's environment and configures the address (the RELEASE goes out by unicast from it).
+            await File.WriteAllTextAsync(script, """
+                #!/bin/sh
+                env | sort > "$(dirname "$0")/$reason.env"
+                case "$reason" in
+                  BOUND|REBOOT|RENEW|REBIND) ip addr flush dev "$interface"; ip addr add "$new_ip_address/$new_subnet_mask" dev "$interface" ;;
+                esac
+                exit 0
+                """);
             if (OperatingSystem.IsLinux()) { File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute); }
             string[] args = ["-1", "-v", "-cf", conf, "-sf", script, "-lf", Path.Combine(dir, "leases"), "-pf", Path.Combine(dir, "pid"), Workload.Interface];
 
