@@ -65,12 +65,12 @@ public interface IBank : IAsyncDisposable
     /// <summary>The object's size and time, or null when it does not exist.</summary>
     Task<BankObjectInfo?> StatAsync(string key, CancellationToken ct);
 
-    /// <summary>Every object whose key starts with <paramref name="prefix"/> (recursively), in ordinal key order.</summary>
+    /// <summary>Every object whose key starts with <paramref name="prefix"/> (recursively). The order is the bank's (S3 promises UTF-8 byte order, but not every S3-compatible server keeps it): sort if it matters.</summary>
     IAsyncEnumerable<BankObjectInfo> ListAsync(string prefix, CancellationToken ct);
 
     /// <summary>
     /// The immediate "folders" under <paramref name="prefix"/> (which must be empty or end with '/'):
-    /// the distinct next path segments of the keys below it that have further segments, in ordinal order.
+    /// the distinct next path segments of the keys below it that have further segments (order: as <see cref="ListAsync"/>).
     /// </summary>
     IAsyncEnumerable<string> ListFoldersAsync(string prefix, CancellationToken ct);
 

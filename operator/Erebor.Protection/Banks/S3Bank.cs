@@ -36,6 +36,13 @@ public sealed record S3BankOptions
     /// <summary>Fallback create-if-absent: how long to wait between the PUT and the read-back.</summary>
     public TimeSpan SettleDelay { get; init; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>
+    /// How <see cref="S3Bank.ListFoldersAsync"/> finds folders: a delimiter listing (one page per 1000
+    /// folders; what S3, MinIO and Ceph do right), or a full listing of every key below the prefix,
+    /// for servers whose delimiter listing misses folders that hold only subfolders (s3rver 3.7).
+    /// </summary>
+    public bool DelimiterListing { get; init; } = true;
+
     public int MaxErrorRetry { get; init; } = 2;
 
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
@@ -119,6 +126,11 @@ public sealed class S3Bank : IBank
             var response = await _client.GetObjectAsync(new GetObjectRequest { BucketName = _bucket, Key = _prefix + key }, ct).ConfigureAwait(false);
             return new ResponseStream(response, e => Translate(e, "reading", key));
         }
+        catch (ArgumentException e) when (e.Source?.StartsWith("AWSSDK", StringComparison.Ordinal) == true)
+        {
+            // The SDK could not parse the response (seen: an empty ETag from a server racing two PUTs of the key).
+            throw new BankException(BankFailure.Other, $"S3 reading '{key}' in {Location}: malformed response: {e.Message}", e);
+        }
         catch (Exception e) when (IsBankError(e, ct))
         {
             throw Translate(e, "reading", key);
@@ -167,6 +179,20 @@ public sealed class S3Bank : IBank
     public async IAsyncEnumerable<string> ListFoldersAsync(string prefix, [EnumeratorCancellation] CancellationToken ct)
     {
         if (prefix.Length > 0) { BankKeys.Validate(prefix, folder: true); }
+        if (!_options.DelimiterListing)
+        {
+            var seen = new SortedSet<string>(StringComparer.Ordinal);
+            await foreach (var item in ListAsync(prefix, ct).ConfigureAwait(false))
+            {
+                var rest = item.Key[prefix.Length..];
+                var slash = rest.IndexOf('/', StringComparison.Ordinal);
+                if (slash > 0) { seen.Add(rest[..slash]); }
+            }
+
+            foreach (var name in seen) { yield return name; }
+            yield break;
+        }
+
         string? token = null;
         do
         {
@@ -231,9 +257,19 @@ public sealed class S3Bank : IBank
             throw Translate(e, "creating", key);
         }
 
-        await Task.Delay(_options.SettleDelay, _time, ct).ConfigureAwait(false);
-        var stored = await this.TryReadAllBytesAsync(key, ct).ConfigureAwait(false);
-        return stored is not null && stored.AsSpan().SequenceEqual(content.Span);
+        for (var attempt = 0; ; attempt++)
+        {
+            await Task.Delay(_options.SettleDelay, _time, ct).ConfigureAwait(false);
+            try
+            {
+                var stored = await this.TryReadAllBytesAsync(key, ct).ConfigureAwait(false);
+                return stored is not null && stored.AsSpan().SequenceEqual(content.Span);
+            }
+            catch (BankException e) when (e.Failure == BankFailure.Other && attempt < 3)
+            {
+                // A racing PUT of the same key can make a read fail; read again after settling.
+            }
+        }
     }
 
     public Task<LeaseAttempt> TryAcquireLeaseAsync(string key, string holder, TimeSpan duration, CancellationToken ct) =>
