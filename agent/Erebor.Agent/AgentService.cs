@@ -120,9 +120,10 @@ public sealed class AgentService(
     }
 
     /// <summary>
-    /// OpenFlow 1.3 switches do not send "invalid TTL" PACKET_INs unless asked: the L3 app's
-    /// dec_ttl on a TTL-1 packet then reaches it (cookie app l3) and it answers "time exceeded".
-    /// The other masks are OVS's defaults.
+    /// OpenFlow 1.3 switches do not send "invalid TTL" PACKET_INs unless asked, so ask (the other
+    /// masks are OVS's defaults). Known gap: OVS 3.1's userspace datapath still translates the
+    /// L3 flows' dec_ttl on a TTL-1 packet with dont_send=1, so once a /32 is installed a TTL-1
+    /// packet is dropped silently; the first packet (table 40 miss) gets "time exceeded".
     /// </summary>
     private async Task EnableInvalidTtlPacketInsAsync(OpenFlowConnection openFlow, CancellationToken ct)
     {

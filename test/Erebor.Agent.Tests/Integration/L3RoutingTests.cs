@@ -1,0 +1,136 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Erebor.Api;
+using Erebor.Harness;
+using Erebor.Harness.Agent;
+using Erebor.Harness.Ovs;
+using Erebor.Kube.Client;
+using Erebor.Kube.Runtime;
+using Xunit.Abstractions;
+
+namespace Erebor.Agent.Tests.Integration;
+
+/// <summary>
+/// The reactive L3 app on one node: two Subnets joined by a Router, workloads in namespaces with
+/// static addresses, a real agent. The first packet of each direction reaches the agent, the
+/// rest are forwarded by the /32 flows it installs, which age out when idle.
+/// </summary>
+[Trait("Category", "Integration")]
+[Collection(AgentClusterCollection.Name)]
+public sealed partial class L3RoutingTests(AgentClusterFixture fixture, ITestOutputHelper output)
+{
+    private const int IdleSeconds = 3;
+
+    [Fact]
+    public async Task Cross_subnet_ping_is_routed_by_flows_the_first_packet_installs_and_they_age_out_when_idle()
+    {
+        var (ns, a, b) = await TwoSubnetsAsync("10.60.0.0/24", "10.61.0.0/24");
+        await using var node = await OvsNode.StartAsync("l3r");
+        await using var vm1 = await WorkloadAsync(node, "vm1", ns, "a", "02:00:00:60:00:10", "10.60.0.10/24", a.Ip);
+        await using var vm2 = await WorkloadAsync(node, "vm2", ns, "b", "02:00:00:61:00:10", "10.61.0.10/24", b.Ip);
+        await using var agent = await AgentProcess.StartAsync(fixture.Cluster, node, extraArgs: ["--l3-idle-seconds", IdleSeconds.ToString(CultureInfo.InvariantCulture)]);
+        await WaitRoutedAsync(node, "10.60.0.10", "10.61.0.10");
+
+        var before = L3PacketIns(await agent.MetricsAsync());
+        var first = await vm1.PingAsync("10.61.0.10", count: 3);
+        output.WriteLine($"first ping: {first.Received}/{first.Transmitted}, ttl {first.Ttl}, rtt min/avg/max {first.RttMin?.TotalMilliseconds:F3}/{first.RttAvg?.TotalMilliseconds:F3}/{first.RttMax?.TotalMilliseconds:F3} ms");
+        first.AllReceived.Should().BeTrue(first.Output);
+        first.Ttl.Should().Be(63, "the router decrements the TTL once");
+        var afterFirst = L3PacketIns(await agent.MetricsAsync());
+        output.WriteLine($"l3 PACKET_INs: {before} before, {afterFirst} after the first pings");
+        (afterFirst - before).Should().Be(2, "one first packet per direction reaches the agent");
+
+        var table40 = await node.OfctlAsync("dump-flows", node.BridgeName, "table=40");
+        output.WriteLine(table40);
+        ReactiveFlows(table40).Should().HaveCount(2).And.OnlyContain(f => f.Contains($"idle_timeout={IdleSeconds}", StringComparison.Ordinal));
+        table40.Should().Contain("nw_dst=10.61.0.10").And.Contain("nw_dst=10.60.0.10");
+
+        var steady = await vm1.PingAsync("10.61.0.10", count: 1000, intervalSeconds: 0.002, timeoutSeconds: 60);
+        output.WriteLine($"1000 pings: {steady.Received} received, rtt min/avg/max {steady.RttMin?.TotalMilliseconds:F3}/{steady.RttAvg?.TotalMilliseconds:F3}/{steady.RttMax?.TotalMilliseconds:F3} ms");
+        steady.Received.Should().Be(1000);
+        L3PacketIns(await agent.MetricsAsync()).Should().Be(afterFirst, "later packets never reach the agent");
+
+        var idle = System.Diagnostics.Stopwatch.StartNew();
+        await Eventually.UntilAsync(async () => ReactiveFlows(await node.OfctlAsync("dump-flows", node.BridgeName, "table=40")).Count, n => n == 0, TimeSpan.FromSeconds(IdleSeconds + 15), "the idle /32 flows to expire", TimeSpan.FromMilliseconds(200));
+        output.WriteLine($"flows gone {idle.Elapsed.TotalSeconds:F1} s after the last packet (idle timeout {IdleSeconds} s)");
+
+        var again = await vm1.PingAsync("10.61.0.10", count: 2);
+        again.AllReceived.Should().BeTrue(again.Output);
+        L3PacketIns(await agent.MetricsAsync()).Should().Be(afterFirst + 2, "a new first packet per direction reinstalls the flows");
+        ReactiveFlows(await node.OfctlAsync("dump-flows", node.BridgeName, "table=40")).Should().HaveCount(2);
+    }
+
+    [Fact]
+    public async Task Unknown_destinations_get_icmp_unreachable_ttl_one_gets_time_exceeded_and_static_routes_reach_an_appliance()
+    {
+        var (ns, a, b) = await TwoSubnetsAsync("10.62.0.0/24", "10.63.0.0/24", "staticRoutes: [{destination: 10.99.0.0/24, nextHop: 10.63.0.20}]");
+        await using var node = await OvsNode.StartAsync("l3u");
+        await using var vm1 = await WorkloadAsync(node, "vm1", ns, "a", "02:00:00:62:00:10", "10.62.0.10/24", a.Ip);
+        await using var vm2 = await WorkloadAsync(node, "vm2", ns, "b", "02:00:00:63:00:10", "10.63.0.10/24", b.Ip);
+        // A "gateway appliance" on subnet b: 10.99.0.1 lives behind it (on its loopback), it forwards.
+        await using var appliance = await WorkloadAsync(node, "gw", ns, "b", "02:00:00:63:00:20", "10.63.0.20/24", b.Ip);
+        (await appliance.ExecAsync("ip", "addr", "add", "10.99.0.1/32", "dev", "lo")).Succeeded.Should().BeTrue();
+        (await appliance.ExecAsync("sysctl", "-w", "net.ipv4.ip_forward=1")).Succeeded.Should().BeTrue();
+        await using var agent = await AgentProcess.StartAsync(fixture.Cluster, node, extraArgs: ["--l3-idle-seconds", "30"]);
+        await WaitRoutedAsync(node, "10.62.0.10", "10.63.0.10");
+
+        var host = await vm1.PingAsync("10.63.0.99", count: 2, timeoutSeconds: 3);
+        output.WriteLine(host.Output);
+        host.Received.Should().Be(0);
+        host.Output.Should().Contain($"From {a.Ip}").And.Contain("Destination Host Unreachable");
+
+        var net = await vm1.PingAsync("10.200.0.1", count: 1, timeoutSeconds: 3);
+        output.WriteLine(net.Output);
+        net.Output.Should().Contain("Destination Net Unreachable");
+
+        var ttl1 = await vm1.ExecAsync("ping", "-n", "-c", "1", "-t", "1", "-W", "2", "10.63.0.10");
+        output.WriteLine(ttl1.StdOut);
+        ttl1.StdOut.Should().Contain($"From {a.Ip}").And.Contain("Time to live exceeded");
+
+        var routed = await vm1.PingAsync("10.99.0.1", count: 3);
+        output.WriteLine(routed.Output);
+        routed.AllReceived.Should().BeTrue("the Router's static route sends 10.99.0.0/24 to the appliance");
+        routed.Ttl.Should().Be(63);
+        var flows = await node.OfctlAsync("dump-flows", node.BridgeName, "table=40");
+        output.WriteLine(flows);
+        flows.Should().MatchRegex(@"nw_dst=10\.99\.0\.1 .*set_field:02:00:00:63:00:20->eth_dst", "the destination's flow rewrites to the next hop's MAC");
+    }
+
+    private async Task<(string Namespace, V1Alpha1Router.InterfaceStatus A, V1Alpha1Router.InterfaceStatus B)> TwoSubnetsAsync(string cidrA, string cidrB, string? extraRouterSpec = null)
+    {
+        var ns = "l3-" + Guid.NewGuid().ToString("N")[..6];
+        await fixture.Cluster.KubectlCheckedAsync("create", "namespace", ns);
+        await fixture.Cluster.ApplyAsync($"apiVersion: erebor.io/v1alpha1\nkind: Subnet\nmetadata: {{name: a, namespace: {ns}}}\nspec: {{cidr: {cidrA}}}\n");
+        await fixture.Cluster.ApplyAsync($"apiVersion: erebor.io/v1alpha1\nkind: Subnet\nmetadata: {{name: b, namespace: {ns}}}\nspec: {{cidr: {cidrB}}}\n");
+        var extra = extraRouterSpec is null ? string.Empty : ", " + extraRouterSpec;
+        await fixture.Cluster.ApplyAsync($"apiVersion: erebor.io/v1alpha1\nkind: Router\nmetadata: {{name: r, namespace: {ns}}}\nspec: {{interfaces: [{{subnet: a}}, {{subnet: b}}]{extra}}}\n");
+        var router = await Eventually.UntilAsync(() => fixture.Api.GetAsync<V1Alpha1Router>(ns, "r"), r => r is not null && Conditions.IsTrue(r.Status.Conditions, "Ready") && r.Status.Interfaces.Count == 2, TimeSpan.FromSeconds(30), "router Ready");
+        return (ns, router!.Status.Interfaces.Single(i => i.Subnet == "a"), router.Status.Interfaces.Single(i => i.Subnet == "b"));
+    }
+
+    private static Task<Workload> WorkloadAsync(OvsNode node, string name, string ns, string subnet, string mac, string ipCidr, string gateway) =>
+        node.AddWorkloadAsync(name, new WorkloadOptions
+        {
+            Mac = mac,
+            Ipv4Cidr = ipCidr,
+            Gateway = gateway,
+            ExternalIds = new Dictionary<string, string> { ["erebor.io/subnet"] = $"{ns}/{subnet}", ["erebor.io/ip"] = ipCidr.Split('/')[0] },
+        });
+
+    /// <summary>Until both ports are wired (their ARP responder flows) and table 40 sends misses to the agent.</summary>
+    private static Task WaitRoutedAsync(OvsNode node, params string[] ips) =>
+        Eventually.UntilAsync(
+            async () => await node.OfctlAsync("dump-flows", node.BridgeName) ?? string.Empty,
+            f => ips.All(ip => f.Contains($"arp_tpa={ip}", StringComparison.Ordinal)) && f.Contains("table=40", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(30),
+            "the ports and the L3 tables to be programmed");
+
+    private static List<string> ReactiveFlows(string table40) =>
+        [.. table40.Split('\n').Where(l => l.Contains("nw_dst=", StringComparison.Ordinal))];
+
+    private static long L3PacketIns(string metrics) =>
+        L3PacketInLine().Matches(metrics).Sum(m => long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
+
+    [GeneratedRegex(@"^erebor_agent_packet_ins_total\{[^}]*app=""l3""[^}]*\} (\d+)$", RegexOptions.Multiline)]
+    private static partial Regex L3PacketInLine();
+}
