@@ -2,7 +2,11 @@ using System.Diagnostics;
 using System.Text.Json;
 using Erebor.Harness;
 using Erebor.Harness.ControlPlane;
+using Erebor.Harness.Agent;
 using Erebor.Harness.Operator;
+using Erebor.Harness.Ovs;
+
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")] // network namespaces and Open vSwitch
 
 // `make demo`: the whole story on one machine, narrated. Ctrl-C (or --exit after the tour)
 // stops everything this program started, by PID, and removes its temporary files.
@@ -19,6 +23,9 @@ void Say(string message) => Console.WriteLine($"[demo {clock.Elapsed.TotalSecond
 
 IControlPlane? cluster = null;
 OperatorProcess? operatorProcess = null;
+OvsNode? ovs = null;
+AgentProcess? agent = null;
+var workloads = new List<Workload>();
 try
 {
     Say("starting a local control plane: etcd + kube-apiserver 1.20 on loopback ports");
@@ -53,6 +60,37 @@ try
     var bad = await ApplyStdinAsync(cluster, "apiVersion: erebor.io/v1alpha1\nkind: Subnet\nmetadata: {name: typo, namespace: demo}\nspec: {cidr: 10.10.3.1/24}\n");
     Console.WriteLine("  " + bad.Trim());
 
+    Say("starting simulated node node-1: a private Open vSwitch (userspace datapath) in its own network namespace, and its Erebor agent");
+    ovs = await OvsNode.StartAsync("demo-node1");
+    agent = await AgentProcess.StartAsync(cluster, ovs, nodeName: "node-1", ct: stop.Token);
+    Say($"agent programmed br-int: {(await ovs.OfctlAsync("dump-aggregate", ovs.BridgeName)).Trim()}");
+
+    Say("attaching two VMs (network namespaces on veths), one per Subnet; they ask for addresses by DHCP");
+    var dhcpScript = WriteDhcpScript();
+    foreach (var (vm, subnet, mac) in new[] { ("vm-front", "frontend", "02:00:00:10:01:10"), ("vm-back", "backend", "02:00:00:10:02:10") })
+    {
+        var workload = await ovs.AddWorkloadAsync(vm, new WorkloadOptions { Mac = mac, ExternalIds = new Dictionary<string, string> { ["erebor.io/subnet"] = $"demo/{subnet}" } });
+        workloads.Add(workload);
+        var lease = await workload.ExecAsync("busybox", "udhcpc", "-i", "eth0", "-q", "-n", "-t", "5", "-T", "1", "-s", dhcpScript);
+        if (lease.ExitCode != 0) { throw new InvalidOperationException($"{vm} got no DHCP lease: {lease.StdOut}{lease.StdErr}"); }
+        Say($"{vm} on {subnet}: {(lease.StdErr + lease.StdOut).Split('\n').FirstOrDefault(l => l.Contains("obtained", StringComparison.Ordinal))?.Trim()}");
+    }
+
+    var backAddress = await workloads[1].Ipv4AddressAsync() ?? throw new InvalidOperationException("vm-back has no address");
+    Say($"vm-front pings vm-back ({backAddress}) across subnets through demo-router (routed on the node, no network node)");
+    var ping = await workloads[0].PingAsync(backAddress, count: 20, intervalSeconds: 0.05);
+    Say($"{ping.Received}/{ping.Transmitted} replies, ttl {ping.Ttl} (one router hop), rtt avg {ping.RttAvg?.TotalMilliseconds:F2} ms");
+    Say("routed flows the L3 app installed reactively (table 40):");
+    Console.WriteLine(await ovs.OfctlAsync("dump-flows", ovs.BridgeName, "table=40"));
+    Say("kubectl get nodeagents (the agent's heartbeat)");
+    await Eventually.UntilAsync(() => cluster.KubectlCheckedAsync("get", "nodeagent", "node-1", "-o", "jsonpath={.status.openFlowConnected}"), c => c.Trim() == "true", TimeSpan.FromSeconds(30), "the NodeAgent heartbeat");
+    Console.WriteLine(await cluster.KubectlCheckedAsync("get", "nodeagents", "-o", "wide"));
+    Say("agent PACKET_IN counters (DHCP and the first packet of each routed flow only):");
+    foreach (var line in (await agent.MetricsAsync()).Split('\n').Where(l => l.StartsWith("erebor_agent_packet_ins_total", StringComparison.Ordinal)))
+    {
+        Console.WriteLine("  " + line);
+    }
+
     if (exitWhenShown)
     {
         Say("done (--exit); cleaning up");
@@ -76,9 +114,31 @@ catch (Exception e)
 }
 finally
 {
+    foreach (var workload in workloads) { await workload.DisposeAsync(); }
+    if (agent is not null) { await agent.DisposeAsync(); }
+    if (ovs is not null) { await ovs.DisposeAsync(); }
     if (operatorProcess is not null) { await operatorProcess.DisposeAsync(); }
     if (cluster is not null) { await cluster.DisposeAsync(); }
     Say("cleaned up");
+}
+
+// A udhcpc script that configures what the lease says (busybox passes it in the environment).
+static string WriteDhcpScript()
+{
+    var path = Path.Combine(Directory.CreateTempSubdirectory("erebor-demo-").FullName, "udhcpc.sh");
+    File.WriteAllText(path, """
+        #!/bin/sh
+        case "$1" in
+          bound|renew)
+            ip addr flush dev "$interface"
+            ip addr add "$ip/${mask:-24}" dev "$interface"
+            [ -n "$router" ] && ip route replace default via "${router%% *}" dev "$interface"
+            ;;
+        esac
+        exit 0
+        """);
+    File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    return path;
 }
 
 // Subnets and Routers whose Ready condition is not True, as "kind/namespace/name".
