@@ -61,7 +61,20 @@ internal sealed class HttpKubeReader(KubeApi api) : IKubeReader
         string? continueToken = null;
         do
         {
-            var page = await GetPageAsync(type, @namespace, labelSelector, pageSize, continueToken, ct);
+            JsonObject page;
+            try
+            {
+                page = await GetPageAsync(type, @namespace, labelSelector, pageSize, continueToken, ct);
+            }
+            catch (KubeApiException e) when (e.IsGone && continueToken is not null && ContinueFrom(e) is { } fresh)
+            {
+                // The snapshot behind the token was compacted away (a long run): the 410 carries a
+                // token that goes on from the same place in a newer snapshot; objects are still
+                // listed once each, in key order.
+                continueToken = fresh;
+                continue;
+            }
+
             continueToken = page["metadata"]?["continue"]?.GetValue<string>();
             if (page["items"] is JsonArray items)
             {
@@ -71,6 +84,18 @@ internal sealed class HttpKubeReader(KubeApi api) : IKubeReader
             }
         }
         while (!string.IsNullOrEmpty(continueToken));
+    }
+
+    private static string? ContinueFrom(KubeApiException e)
+    {
+        try
+        {
+            return e.Body is null ? null : JsonNode.Parse(e.Body)?["metadata"]?["continue"]?.GetValue<string>() is { Length: > 0 } token ? token : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
     }
 
     public async Task<int> CountAsync(ResourceType type, string? @namespace, string? labelSelector, CancellationToken ct)

@@ -146,7 +146,11 @@ public sealed class EngineRoundTripIntegrationTests(EngineClusterFixture fixture
         foreach (var (type, obj) in objects)
         {
             await Api.DeleteAsync(type, source, ObjectJson.Name(obj), PropagationPolicy.Background);
-            await Api.PatchAsync<JsonObject>(type, source, ObjectJson.Name(obj), PatchType.Merge, """{"metadata":{"finalizers":null}}""").ContinueWith(_ => { }); // PVC protection: no controller removes it here
+            if (type == KubeTypes.PersistentVolumeClaim)
+            {
+                // kubernetes.io/pvc-protection: no controller removes it here
+                await Api.PatchAsync<JsonObject>(type, source, ObjectJson.Name(obj), PatchType.Merge, """{"metadata":{"finalizers":null}}""");
+            }
         }
 
         var inPlace = await new RestoreExecutor(Api, plugins).RunAsync(store, "plan", "cp-uid-1", new RestoreOptions(NamespaceMap.Identity));
