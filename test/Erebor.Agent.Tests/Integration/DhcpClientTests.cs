@@ -42,6 +42,10 @@ public sealed class DhcpClientTests(AgentClusterFixture fixture, ITestOutputHelp
             // The ARP responder now answers for the DHCP'd address.
             await Eventually.UntilAsync(() => node.OfctlAsync("dump-flows", node.BridgeName, "table=10"), f => f.Contains($"arp_tpa={ip}", StringComparison.Ordinal), TimeSpan.FromSeconds(10), "an ARP responder flow for the leased address");
 
+            var metrics = await agent.MetricsAsync();
+            metrics.Should().Contain($"erebor_agent_dhcp_leases{{state=\"in_use\",subnet=\"{net.Namespace}/net\"}} 1")
+                .And.MatchRegex(@"erebor_agent_dhcp_messages_total\{direction=""out"",type=""ack""\} [1-9]");
+
             await client.SignalAsync("USR1");
             (await client.WaitForEventAsync("renew"))["ip"].Should().Be(ip, "renew keeps the address");
 
