@@ -24,8 +24,13 @@ switch (name)
         result = await FlowInstallBenchmark.RunAsync(sizes, repetitions: 3, latencySamples: 1000, Say);
         resultName = "flow-install";
         break;
+    case "l3":
+        var ports = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 20;
+        var pairs = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 5;
+        result = await L3Benchmark.RunAsync(ports, pairs, Say);
+        break;
     default:
-        Console.Error.WriteLine("usage: erebor-bench operator [subnets] | erebor-bench flows [10000,100000]");
+        Console.Error.WriteLine("usage: erebor-bench operator [subnets] | erebor-bench flows [10000,100000] | erebor-bench l3 [ports] [pairs]");
         return 2;
 }
 
