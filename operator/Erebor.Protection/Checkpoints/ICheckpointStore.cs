@@ -6,7 +6,12 @@ public sealed record ResourceKey(string ApiVersion, string Kind, string? Namespa
     public override string ToString() => Namespace is null ? $"{Kind}/{Name}" : $"{Kind}/{Namespace}/{Name}";
 }
 
-/// <summary>What the index says about one resource: where its data is and how to check it.</summary>
+/// <summary>
+/// What the index says about one resource: where its data is and how to check it.
+/// <see cref="SizeBytes"/> and <see cref="Sha256"/> (64 lowercase hex) are of the bytes stored in the
+/// bank (the ciphertext when <see cref="Encrypted"/>); the object's path follows from
+/// <see cref="Key"/> and <see cref="Encrypted"/> (<see cref="BankLayout.ResourceObject"/>).
+/// </summary>
 public sealed record ResourceEntry(ResourceKey Key, long SizeBytes, string Sha256, bool Encrypted, IReadOnlyList<ResourceKey> DependsOn);
 
 /// <summary>A committed checkpoint's index (the bank's format is versioned; see the bank documentation).</summary>
@@ -15,7 +20,9 @@ public sealed record CheckpointIndex(int FormatVersion, string Plan, string Chec
 /// <summary>
 /// Writes one checkpoint into a bank. Resources are streamed one at a time (bounded memory);
 /// nothing reads as a checkpoint until <see cref="CommitAsync"/> has written and verified the
-/// index, so a crash mid-way never leaves something that looks Available.
+/// index, so a crash mid-way never leaves something that looks Available. Implementation:
+/// <see cref="CheckpointWriter"/> (from <see cref="CheckpointStore.BeginAsync"/>, which takes the
+/// checkpoint's lease in the bank). Disposing without commit abandons the checkpoint (no index).
 /// </summary>
 public interface ICheckpointWriter : IAsyncDisposable
 {
@@ -26,7 +33,10 @@ public interface ICheckpointWriter : IAsyncDisposable
     Task<CheckpointIndex> CommitAsync(CancellationToken ct);
 }
 
-/// <summary>Reads checkpoints from a bank.</summary>
+/// <summary>
+/// Reads checkpoints from a bank. A plan is named "&lt;namespace&gt;/&lt;name&gt;" (the ProtectionPlan's);
+/// implementations: <see cref="CheckpointReader"/>, <see cref="CheckpointStore"/>.
+/// </summary>
 public interface ICheckpointReader
 {
     /// <summary>The index, or null when the checkpoint was never committed; a malformed index throws <see cref="InvalidDataException"/> naming what is wrong.</summary>
