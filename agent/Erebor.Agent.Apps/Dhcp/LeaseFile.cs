@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Erebor.Domain.Networking;
@@ -53,19 +54,33 @@ public static class LeaseFile
         FsyncDirectory(directory);
     }
 
-    /// <summary>Makes the rename durable (Linux: fsync on a directory opened read-only).</summary>
+    /// <summary>Makes the rename durable: fsync on the directory (Linux; .NET cannot open a directory as a file handle).</summary>
     private static void FsyncDirectory(string directory)
     {
         if (!OperatingSystem.IsLinux()) { return; }
-        try
-        {
-            using var handle = File.OpenHandle(directory, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, FileOptions.None);
-            RandomAccess.FlushToDisk(handle);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // Not every file system lets a directory be opened this way; the file itself was fsynced.
-        }
+        var fd = NativeMethods.open(directory, NativeMethods.ORdOnly | NativeMethods.ODirectory | NativeMethods.OCloExec);
+        if (fd < 0) { return; } // the file itself was fsynced; a directory we cannot open is left to the file system
+        _ = NativeMethods.fsync(fd);
+        _ = NativeMethods.close(fd);
+    }
+
+    private static class NativeMethods
+    {
+        public const int ORdOnly = 0;
+        public const int ODirectory = 0x10000;
+        public const int OCloExec = 0x80000;
+
+        [DllImport("libc", SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+        public static extern int open([MarshalAs(UnmanagedType.LPStr)] string path, int flags);
+
+        [DllImport("libc", SetLastError = true)]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+        public static extern int fsync(int fd);
+
+        [DllImport("libc", SetLastError = true)]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+        public static extern int close(int fd);
     }
 
     private sealed record FileModel(int Version, List<LeaseModel>? Leases, List<QuarantineModel>? Quarantined);
