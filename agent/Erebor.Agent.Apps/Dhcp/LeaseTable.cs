@@ -32,7 +32,9 @@ public sealed record LeasePolicy
     /// How long an address stays with its port after the port disappears from br-int or after its
     /// lease expired, before another port may get it: 10 minutes, long enough for a VM reboot or
     /// an agent/OVS restart to bring the port back to the same address, short enough that a busy
-    /// block recycles. A RELEASE frees the address at once.
+    /// block recycles. A RELEASE frees the address at once. The DHCP app notices departed ports
+    /// when it handles the next DHCP message on the node, so the grace period starts then: it can
+    /// only hold an address longer, never shorter.
     /// </summary>
     public TimeSpan Grace { get; init; } = TimeSpan.FromMinutes(10);
 
