@@ -58,7 +58,7 @@ public static class DesiredNetwork
                 routerInterfaces.Add(new RouterInterface(ObjectKey.Of(router).ToString(), segment.Id, ip, mac));
             }
 
-            // Static routes whose next hop lies in a subnet the router is wired to here; others cannot be used.
+            // Every static route; the L3 app uses those whose next hop lies in a subnet the router is attached to.
             foreach (var route in router.Spec.StaticRoutes ?? [])
             {
                 if (!Ipv4Cidr.TryParse(route.Destination, out var destination, out _) || !Ipv4Address.TryParse(route.NextHop, out var nextHop)) { continue; }
