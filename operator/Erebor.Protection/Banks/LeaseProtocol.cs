@@ -99,7 +99,18 @@ internal static partial class LeaseProtocol
             }
 
             if (highest == 0) { return (null, 0); }
-            var bytes = await bank.TryReadAllBytesAsync(GenerationKey(folder, highest), ct).ConfigureAwait(false);
+            byte[]? bytes;
+            try
+            {
+                bytes = await bank.TryReadAllBytesAsync(GenerationKey(folder, highest), ct).ConfigureAwait(false);
+            }
+            catch (BankException e) when (e.Failure == BankFailure.Other && attempt < MaxAttempts)
+            {
+                // A server without atomic PUTs (s3rver) can fail a read racing a write: read again.
+                await Task.Delay(50, ct).ConfigureAwait(false);
+                continue;
+            }
+
             if (bytes is null)
             {
                 // Released or cleaned up between the listing and the read: look again.

@@ -60,10 +60,10 @@ public sealed record S3BankOptions
 /// <remarks>
 /// Create-if-absent (the lease): a PUT with <c>If-None-Match: *</c> where the server honours it,
 /// detected once per bank (<see cref="S3ConditionalWrites.Auto"/>). Servers that ignore the header
-/// fall back to write-then-read-back-verify: HEAD (absent), PUT content unique to the caller, wait
-/// <see cref="S3BankOptions.SettleDelay"/>, GET and compare; of two racers the later PUT wins and
-/// the earlier sees foreign content. Two PUTs landing within the settle delay of each other's
-/// read-back can both appear to win: the fallback narrows the race, only a conditional PUT closes it.
+/// fall back to write-then-read-back-verify: HEAD (absent), PUT content unique to the caller, then
+/// twice waits <see cref="S3BankOptions.SettleDelay"/>, GET and compare; of racers the last PUT wins
+/// and the others see foreign content. A PUT delayed by more than two settle delays after a rival's
+/// can still let both appear to win: the fallback narrows the race, only a conditional PUT closes it.
 /// </remarks>
 public sealed class S3Bank : IBank
 {
@@ -257,6 +257,18 @@ public sealed class S3Bank : IBank
             throw Translate(e, "creating", key);
         }
 
+        // Read back twice, a settle delay apart: a racer's PUT that lands after our first read-back
+        // is still caught by the second.
+        for (var check = 0; check < 2; check++)
+        {
+            if (!await ReadBackMatchesAsync(key, content, ct).ConfigureAwait(false)) { return false; }
+        }
+
+        return true;
+    }
+
+    private async Task<bool> ReadBackMatchesAsync(string key, ReadOnlyMemory<byte> content, CancellationToken ct)
+    {
         for (var attempt = 0; ; attempt++)
         {
             await Task.Delay(_options.SettleDelay, _time, ct).ConfigureAwait(false);
