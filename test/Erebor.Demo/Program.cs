@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Erebor.Harness;
-using Erebor.Harness.ControlPlane;
 using Erebor.Harness.Agent;
+using Erebor.Harness.ControlPlane;
 using Erebor.Harness.Operator;
 using Erebor.Harness.Ovs;
 
