@@ -9,35 +9,21 @@ using Erebor.Kube.Runtime;
 namespace Erebor.Agent.Tests.Integration;
 
 /// <summary>A real control plane with the CRDs and the operator: what every node agent talks to.</summary>
-public sealed class AgentClusterFixture : IAsyncLifetime
+public sealed class AgentClusterFixture : EreborClusterFixture
 {
-    private IControlPlane? _cluster;
     private OperatorProcess? _operator;
-    private KubeApi? _api;
 
-    public IControlPlane Cluster => _cluster!;
-    public KubeApi Api => _api!;
+    protected override async Task StartedAsync() => _operator = await OperatorProcess.StartAsync(Cluster);
 
-    public async Task InitializeAsync()
-    {
-        _cluster = await ControlPlanes.StartAsync();
-        await EreborInstallation.InstallCrdsAsync(_cluster);
-        _api = new KubeApi(KubeConfig.FromFile(_cluster.KubeconfigPath));
-        _operator = await OperatorProcess.StartAsync(_cluster);
-    }
-
-    public async Task DisposeAsync()
+    protected override async Task StoppingAsync()
     {
         if (_operator is not null) { await _operator.DisposeAsync(); }
-        _api?.Dispose();
-        if (_cluster is not null) { await _cluster.DisposeAsync(); }
     }
 
     /// <summary>A namespace with a Subnet and a Router on it, both Ready; returns the router's interface on the subnet.</summary>
     public async Task<(string Namespace, V1Alpha1Router.InterfaceStatus Gateway)> NetworkAsync(string cidr)
     {
-        var ns = "net-" + Guid.NewGuid().ToString("N")[..6];
-        await Cluster.KubectlCheckedAsync("create", "namespace", ns);
+        var ns = await NewNamespaceAsync("net");
         await Cluster.ApplyAsync($"apiVersion: erebor.io/v1alpha1\nkind: Subnet\nmetadata: {{name: net, namespace: {ns}}}\nspec: {{cidr: {cidr}}}\n");
         await Cluster.ApplyAsync($"apiVersion: erebor.io/v1alpha1\nkind: Router\nmetadata: {{name: r, namespace: {ns}}}\nspec: {{interfaces: [{{subnet: net}}]}}\n");
         var router = await Eventually.UntilAsync(() => Api.GetAsync<V1Alpha1Router>(ns, "r"), r => r is not null && Conditions.IsTrue(r.Status.Conditions, "Ready"), TimeSpan.FromSeconds(30), "router Ready");

@@ -9,34 +9,7 @@ using Erebor.Kube.Runtime;
 namespace Erebor.Kube.Tests.Integration;
 
 /// <summary>A control plane with Erebor's CRDs and a client logged in as admin.</summary>
-public sealed class KubeApiFixture : IAsyncLifetime
-{
-    private IControlPlane? _cluster;
-    private KubeApi? _api;
-
-    public IControlPlane Cluster => _cluster!;
-    public KubeApi Api => _api!;
-
-    public async Task InitializeAsync()
-    {
-        _cluster = await ControlPlanes.StartAsync();
-        await EreborInstallation.InstallCrdsAsync(_cluster);
-        _api = new KubeApi(KubeConfig.FromFile(_cluster.KubeconfigPath));
-    }
-
-    public async Task DisposeAsync()
-    {
-        _api?.Dispose();
-        if (_cluster is not null) { await _cluster.DisposeAsync(); }
-    }
-
-    public async Task<string> NewNamespaceAsync()
-    {
-        var ns = "t-" + Guid.NewGuid().ToString("N")[..8];
-        await Api.CreateAsync(new V1Namespace { Metadata = new ObjectMeta { Name = ns } });
-        return ns;
-    }
-}
+public sealed class KubeApiFixture : EreborClusterFixture;
 
 [Trait("Category", "Integration")]
 public sealed class KubeApiIntegrationTests(KubeApiFixture fixture) : IClassFixture<KubeApiFixture>

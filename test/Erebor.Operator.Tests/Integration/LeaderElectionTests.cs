@@ -12,23 +12,7 @@ using Xunit.Abstractions;
 namespace Erebor.Operator.Tests.Integration;
 
 /// <summary>Control plane with CRDs and no operator: each test starts the replicas it needs.</summary>
-public sealed class CrdClusterFixture : IAsyncLifetime
-{
-    private IControlPlane? _cluster;
-
-    public IControlPlane Cluster => _cluster ?? throw new InvalidOperationException("not started");
-
-    public async Task InitializeAsync()
-    {
-        _cluster = await ControlPlanes.StartAsync();
-        await EreborInstallation.InstallCrdsAsync(_cluster);
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_cluster is not null) { await _cluster.DisposeAsync(); }
-    }
-}
+public sealed class CrdClusterFixture : EreborClusterFixture;
 
 [Trait("Category", "Integration")]
 public sealed partial class LeaderElectionTests(CrdClusterFixture fixture, ITestOutputHelper output) : IClassFixture<CrdClusterFixture>

@@ -9,27 +9,7 @@ using Erebor.Protection.Plugins;
 namespace Erebor.Protection.Tests.Engine;
 
 /// <summary>A real API server with Erebor's CRDs and an admin client.</summary>
-public sealed class EngineClusterFixture : IAsyncLifetime
-{
-    private IControlPlane? _cluster;
-    private KubeApi? _api;
-
-    public IControlPlane Cluster => _cluster!;
-    public KubeApi Api => _api!;
-
-    public async Task InitializeAsync()
-    {
-        _cluster = await ControlPlanes.StartAsync();
-        await EreborInstallation.InstallCrdsAsync(_cluster);
-        _api = new KubeApi(KubeConfig.FromFile(_cluster.KubeconfigPath));
-    }
-
-    public async Task DisposeAsync()
-    {
-        _api?.Dispose();
-        if (_cluster is not null) { await _cluster.DisposeAsync(); }
-    }
-}
+public sealed class EngineClusterFixture : EreborClusterFixture;
 
 [Trait("Category", "Integration")]
 public sealed class EngineRoundTripIntegrationTests(EngineClusterFixture fixture) : IClassFixture<EngineClusterFixture>
