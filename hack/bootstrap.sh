@@ -85,6 +85,15 @@ ensure_kube_binaries() {
   echo "$RECIPE" > "$BIN/.recipe"
 }
 
+# The S3 bank tests run s3rver (npm) under node; a machine with its own node (e.g. from
+# NodeSource) keeps it, a bare Debian gets the distribution's.
+ensure_node() {
+  command -v node >/dev/null && command -v npm >/dev/null && return 0
+  log "installing Debian packages: nodejs npm"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+}
+
 ensure_packages
+ensure_node
 ensure_kube_binaries
 log "ready: $BIN/kube-apiserver, $BIN/kubectl, etcd $(command -v etcd), ovs-vswitchd $(command -v ovs-vswitchd)"
