@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Erebor.Api;
 using Erebor.Harness.ControlPlane;
 using Erebor.Kube.Client;
+using Erebor.Protection.Banks;
 using Erebor.Protection.Checkpoints;
 using Erebor.Protection.Engine;
 using Erebor.Protection.Plugins;
@@ -70,6 +71,45 @@ public sealed class EngineRoundTripIntegrationTests(EngineClusterFixture fixture
         }
 
         problems.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task A_checkpoint_through_the_filesystem_bank_restores_equal_and_its_secrets_are_unreadable_in_the_files()
+    {
+        var source = NewName("bank");
+        await CreateAppAsync(source, scale: 3);
+        var plugins = PluginSet.Select(null);
+        var originals = await SnapshotAsync(plugins, source);
+        var root = Directory.CreateTempSubdirectory("erebor-bank-").FullName;
+        try
+        {
+            var store = new CheckpointStore(new FilesystemBank(root), new BankEncryptionKey(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
+            var plan = $"{source}/nightly";
+            await using (var writer = await store.BeginAsync(plan, "cp-1", "engine-test", CancellationToken.None))
+            {
+                var protect = await new ProtectExecutor(Api, plugins).RunAsync("cp-1", new ProtectionSelection([source]), writer, new RecordingReporter());
+                protect.Summary.HasFailures.Should().BeFalse(string.Join("\n", protect.Summary.NotDone));
+            }
+
+            var index = await store.ReadIndexAsync(plan, "cp-1", CancellationToken.None);
+            index.Should().NotBeNull("the executor committed the checkpoint");
+            index!.Resources.Where(e => e.Key.Kind == "Secret").Should().OnlyContain(e => e.Encrypted);
+            var plaintext = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("p@ss-0-é"));
+            foreach (var file in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories))
+            {
+                File.ReadAllText(file).Should().NotContain(plaintext, $"{file} must not hold a Secret's data in the clear").And.NotContain("p@ss-0");
+            }
+
+            var target = NewName("bankcopy");
+            var map = new NamespaceMap(new Dictionary<string, string> { [source] = target });
+            var restore = await new RestoreExecutor(Api, plugins).RunAsync(store, plan, "cp-1", new RestoreOptions(map), new RecordingReporter());
+            restore.HasFailures.Should().BeFalse(string.Join("\n", restore.NotDone));
+            AssertRestoredEqual(plugins, originals, await SnapshotAsync(plugins, target), map, source);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
     }
 
     [Fact]
