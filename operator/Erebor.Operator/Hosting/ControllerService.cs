@@ -80,12 +80,16 @@ public sealed class ControllerService(
             .Where(r => r.Metadata.Namespace == subnet.Metadata.Namespace && r.Spec.Interfaces.Any(i => i.Subnet == subnet.Metadata.Name))
             .Select(r => r.Key));
 
+        var providers = new Informer<V1Alpha1ProtectionProvider>(api, logger: _logger, time: time);
+        using var providerRunner = new ControllerRunner<V1Alpha1ProtectionProvider>(
+            api, providers, new ProtectionProviderController(api, statusWriter, events, time), [], _logger, controllerOptions);
+
         using var stopInformers = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var informers = new[] { subnets.RunAsync(stopInformers.Token), routers.RunAsync(stopInformers.Token), nodes.RunAsync(stopInformers.Token) };
-        var runners = new[] { subnetRunner.RunAsync(ct), routerRunner.RunAsync(ct) };
+        var informers = new[] { subnets.RunAsync(stopInformers.Token), routers.RunAsync(stopInformers.Token), nodes.RunAsync(stopInformers.Token), providers.RunAsync(stopInformers.Token) };
+        var runners = new[] { subnetRunner.RunAsync(ct), routerRunner.RunAsync(ct), providerRunner.RunAsync(ct) };
         try
         {
-            await Task.WhenAll(subnets.WaitForSyncAsync(ct), routers.WaitForSyncAsync(ct), nodes.WaitForSyncAsync(ct));
+            await Task.WhenAll(subnets.WaitForSyncAsync(ct), routers.WaitForSyncAsync(ct), nodes.WaitForSyncAsync(ct), providers.WaitForSyncAsync(ct));
             readiness.ControllersReady();
             await Task.WhenAll(runners);
         }
