@@ -84,12 +84,18 @@ public sealed class ControllerService(
         using var providerRunner = new ControllerRunner<V1Alpha1ProtectionProvider>(
             api, providers, new ProtectionProviderController(api, statusWriter, events, time), [], _logger, controllerOptions);
 
+        var plans = new Informer<V1Alpha1ProtectionPlan>(api, logger: _logger, time: time);
+        using var planRunner = new ControllerRunner<V1Alpha1ProtectionPlan>(
+            api, plans, new ProtectionPlanController(api, providers, statusWriter, events, time), [], _logger, controllerOptions);
+        // A plan waiting for its provider is reconciled again when the provider appears.
+        planRunner.Watch(providers, provider => plans.List().Where(p => p.Spec.Provider == provider.Metadata.Name).Select(p => p.Key));
+
         using var stopInformers = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var informers = new[] { subnets.RunAsync(stopInformers.Token), routers.RunAsync(stopInformers.Token), nodes.RunAsync(stopInformers.Token), providers.RunAsync(stopInformers.Token) };
-        var runners = new[] { subnetRunner.RunAsync(ct), routerRunner.RunAsync(ct), providerRunner.RunAsync(ct) };
+        var informers = new[] { subnets.RunAsync(stopInformers.Token), routers.RunAsync(stopInformers.Token), nodes.RunAsync(stopInformers.Token), providers.RunAsync(stopInformers.Token), plans.RunAsync(stopInformers.Token) };
+        var runners = new[] { subnetRunner.RunAsync(ct), routerRunner.RunAsync(ct), providerRunner.RunAsync(ct), planRunner.RunAsync(ct) };
         try
         {
-            await Task.WhenAll(subnets.WaitForSyncAsync(ct), routers.WaitForSyncAsync(ct), nodes.WaitForSyncAsync(ct), providers.WaitForSyncAsync(ct));
+            await Task.WhenAll(subnets.WaitForSyncAsync(ct), routers.WaitForSyncAsync(ct), nodes.WaitForSyncAsync(ct), providers.WaitForSyncAsync(ct), plans.WaitForSyncAsync(ct));
             readiness.ControllersReady();
             await Task.WhenAll(runners);
         }
