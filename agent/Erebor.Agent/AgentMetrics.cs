@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Erebor.Agent.Apps;
+using Erebor.Agent.Apps.Features;
 
 namespace Erebor.Agent;
 
@@ -22,7 +23,7 @@ public sealed class AgentMetrics : IDisposable
         _packetIns = _meter.CreateCounter<long>("erebor_agent_packet_ins", description: "PACKET_INs received, by app (from the flow cookie) and reason.");
         _replays = _meter.CreateCounter<long>("erebor_agent_flow_replays", description: "Full flow replays (agent start, reconnect, Open vSwitch restart).");
         _meter.CreateObservableGauge("erebor_agent_flows", () => _flowsPerTable.Select(t => new Measurement<long>(t.Value, new("table", Pipeline.NameOf(t.Key)), new("table_id", t.Key))), description: "Flows installed in br-int, per table, as Open vSwitch reports them.");
-        _meter.CreateObservableCounter("erebor_agent_meter_dropped_packets", () => _meterDrops.Select(m => new Measurement<long>((long)m.Value, new KeyValuePair<string, object?>("app", ((AppId)m.Key).ToString().ToLowerInvariant()))), description: "Packets the PACKET_IN meters dropped, by app.");
+        _meter.CreateObservableCounter("erebor_agent_meter_dropped_packets", MeterDrops, description: "Packets the PACKET_IN meters dropped, by app; scope=port sums the per-port DHCP meters, scope=app is the app's own meter.");
         _meter.CreateObservableGauge("erebor_agent_openflow_connected", () => OpenFlowConnected ? 1 : 0, description: "1 while Open vSwitch is connected to the agent's OpenFlow controller socket.");
         _meter.CreateObservableGauge("erebor_agent_ovsdb_connected", () => OvsdbConnected ? 1 : 0, description: "1 while the agent's OVSDB session is up.");
     }
@@ -48,6 +49,16 @@ public sealed class AgentMetrics : IDisposable
     public void SetFlowsPerTable(IReadOnlyDictionary<byte, long> counts) => _flowsPerTable = counts;
 
     public void SetMeterDrops(IReadOnlyDictionary<uint, ulong> drops) => _meterDrops = drops;
+
+    private IEnumerable<Measurement<long>> MeterDrops() =>
+        _meterDrops
+            .GroupBy(m => m.Key >= DhcpPortMeters.FirstMeterId && m.Key < DhcpPortMeters.FirstMeterId + DhcpPortMeters.PoolSize
+                ? (App: AppId.Dhcp, Scope: "port")
+                : (App: (AppId)m.Key, Scope: "app"))
+            .Select(g => new Measurement<long>(
+                (long)g.Aggregate(0UL, (sum, m) => sum + m.Value),
+                new KeyValuePair<string, object?>("app", g.Key.App.ToString().ToLowerInvariant()),
+                new KeyValuePair<string, object?>("scope", g.Key.Scope)));
 
     public void Dispose() => _meter.Dispose();
 }

@@ -101,7 +101,14 @@ public sealed partial class DhcpIsolationTests(AgentClusterFixture fixture, ITes
         sender.IsCompleted.Should().BeTrue();
         dhcpInputs.Should().BeLessThan(flood / 10, "the per-port meter keeps the flood away from the agent");
         underFlood.Should().BeLessThan(baseline + TimeSpan.FromSeconds(1), "the stated bound: a flood delays another port's lease by less than one second");
+
+        // The drops show on the agent's /metrics (the stats poll runs every 2 s), as the per-port DHCP scope.
+        await Eventually.UntilAsync(() => agent.MetricsAsync(), m => PortMeterDrops().Match(m) is { Success: true } d && long.Parse(d.Groups[1].Value, CultureInfo.InvariantCulture) > 1000,
+            TimeSpan.FromSeconds(10), "erebor_agent_meter_dropped_packets_total{app=dhcp,scope=port} to count the flood");
     }
+
+    [GeneratedRegex(@"^erebor_agent_meter_dropped_packets_total\{app=""dhcp"",scope=""port""\} (\d+)$", RegexOptions.Multiline)]
+    private static partial Regex PortMeterDrops();
 
     /// <summary>Time from starting udhcpc to the bound event (DISCOVER, OFFER, REQUEST, ACK).</summary>
     private static async Task<TimeSpan> LeaseTimeAsync(Workload workload)
