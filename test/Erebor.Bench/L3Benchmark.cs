@@ -7,6 +7,7 @@ using Erebor.Harness.Agent;
 using Erebor.Harness.ControlPlane;
 using Erebor.Harness.Operator;
 using Erebor.Harness.Ovs;
+using Erebor.Harness.Prometheus;
 using Erebor.Kube.Client;
 using Erebor.Kube.Runtime;
 
@@ -127,11 +128,7 @@ public static partial class L3Benchmark
         return sorted.Count == 0 ? double.NaN : sorted[sorted.Count / 2];
     }
 
-    private static long L3PacketIns(string metrics) =>
-        L3PacketInLine().Matches(metrics).Sum(m => long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
-
-    [GeneratedRegex(@"^erebor_agent_packet_ins_total\{[^}]*app=""l3""[^}]*\} (\d+)$", RegexOptions.Multiline)]
-    private static partial Regex L3PacketInLine();
+    private static long L3PacketIns(string metrics) => (long)Exposition.Sum(metrics, "erebor_agent_packet_ins_total", ("app", "l3"));
 
     [GeneratedRegex(@"arp_tpa=10\.7[01]\.0\.\d+\b")]
     private static partial Regex ArpTargets();

@@ -1,11 +1,10 @@
 using System.Diagnostics;
 using System.Text;
-using System.Text.RegularExpressions;
-
 using Erebor.Api;
 using Erebor.Harness;
 using Erebor.Harness.ControlPlane;
 using Erebor.Harness.Operator;
+using Erebor.Harness.Prometheus;
 using Erebor.Kube.Client;
 using Erebor.Kube.Runtime;
 
@@ -16,7 +15,7 @@ namespace Erebor.Bench;
 /// peak memory, against the floor: the same apply on an identical control plane with no operator
 /// (how fast the API server alone accepts the objects).
 /// </summary>
-public static partial class OperatorBenchmark
+public static class OperatorBenchmark
 {
     public sealed record Result(
         int Subnets,
@@ -99,21 +98,13 @@ public static partial class OperatorBenchmark
         return clock.Elapsed.TotalSeconds;
     }
 
-    private static long ApiRequests(string metrics) =>
-        RequestLine().Matches(metrics).Sum(m => long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+    private static long ApiRequests(string metrics) => (long)Exposition.Sum(metrics, "erebor_kube_requests_total");
 
     /// <summary>Mean admission webhook latency from the API server's own histogram.</summary>
     private static double WebhookMeanMilliseconds(string apiServerMetrics)
     {
-        double Sum(string suffix) => WebhookLine().Matches(apiServerMetrics).Where(m => m.Groups[1].Value == suffix)
-            .Sum(m => double.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture));
-        var count = Sum("count");
-        return count == 0 ? 0 : Sum("sum") / count * 1000;
+        const string histogram = "apiserver_admission_webhook_admission_duration_seconds";
+        var count = Exposition.Sum(apiServerMetrics, histogram + "_count");
+        return count == 0 ? 0 : Exposition.Sum(apiServerMetrics, histogram + "_sum") / count * 1000;
     }
-
-    [GeneratedRegex(@"^apiserver_admission_webhook_admission_duration_seconds_(sum|count)\{[^}]*\} ([0-9.e+-]+)$", RegexOptions.Multiline)]
-    private static partial Regex WebhookLine();
-
-    [GeneratedRegex(@"^erebor_kube_requests_total\{[^}]*\} (\d+)$", RegexOptions.Multiline)]
-    private static partial Regex RequestLine();
 }

@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Erebor.Harness;
 using Erebor.Harness.Agent;
 using Erebor.Harness.Ovs;
+using Erebor.Harness.Prometheus;
 using Xunit.Abstractions;
 
 namespace Erebor.Agent.Tests.Integration;
@@ -11,11 +12,7 @@ namespace Erebor.Agent.Tests.Integration;
 [Collection(AgentClusterCollection.Name)]
 public sealed partial class ArpAndRestartTests(AgentClusterFixture fixture, ITestOutputHelper output)
 {
-    private static long PacketIns(string metrics) =>
-        PacketInLine().Matches(metrics).Sum(m => long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
-
-    [GeneratedRegex(@"^erebor_agent_packet_ins_total\{[^}]*\} (\d+)$", RegexOptions.Multiline)]
-    private static partial Regex PacketInLine();
+    private static double PacketIns(string metrics) => Exposition.Sum(metrics, "erebor_agent_packet_ins_total");
 
     private static async Task<long> ResponderHitsAsync(OvsNode node)
     {

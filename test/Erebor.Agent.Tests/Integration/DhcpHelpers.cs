@@ -1,9 +1,9 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using Erebor.Api;
 using Erebor.Harness;
 using Erebor.Harness.Ovs;
 using Erebor.Harness.Processes;
+using Erebor.Harness.Prometheus;
 using Erebor.Kube.Client;
 using Erebor.Kube.Runtime;
 
@@ -70,11 +70,7 @@ public static partial class DhcpHelpers
         return File.Exists(path) ? File.ReadAllText(path) : string.Empty;
     }
 
-    public static long DhcpPacketIns(string metrics) =>
-        DhcpPacketInLine().Matches(metrics).Sum(m => long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
-
-    [GeneratedRegex(@"^erebor_agent_packet_ins_total\{[^}]*app=""dhcp""[^}]*\} (\d+)$", RegexOptions.Multiline)]
-    private static partial Regex DhcpPacketInLine();
+    public static long DhcpPacketIns(string metrics) => (long)Exposition.Sum(metrics, "erebor_agent_packet_ins_total", ("app", "dhcp"));
 }
 
 /// <summary>

@@ -4,6 +4,7 @@ using Erebor.Api;
 using Erebor.Harness;
 using Erebor.Harness.Agent;
 using Erebor.Harness.Ovs;
+using Erebor.Harness.Prometheus;
 using Erebor.Kube.Client;
 using Erebor.Kube.Runtime;
 using Xunit.Abstractions;
@@ -128,9 +129,5 @@ public sealed partial class L3RoutingTests(AgentClusterFixture fixture, ITestOut
     private static List<string> ReactiveFlows(string table40) =>
         [.. table40.Split('\n').Where(l => l.Contains("nw_dst=", StringComparison.Ordinal))];
 
-    private static long L3PacketIns(string metrics) =>
-        L3PacketInLine().Matches(metrics).Sum(m => long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
-
-    [GeneratedRegex(@"^erebor_agent_packet_ins_total\{[^}]*app=""l3""[^}]*\} (\d+)$", RegexOptions.Multiline)]
-    private static partial Regex L3PacketInLine();
+    private static long L3PacketIns(string metrics) => (long)Exposition.Sum(metrics, "erebor_agent_packet_ins_total", ("app", "l3"));
 }

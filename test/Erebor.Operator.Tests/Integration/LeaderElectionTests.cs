@@ -1,9 +1,9 @@
 using System.Diagnostics;
-using System.Text.RegularExpressions;
 using Erebor.Api;
 using Erebor.Harness;
 using Erebor.Harness.ControlPlane;
 using Erebor.Harness.Operator;
+using Erebor.Harness.Prometheus;
 using Erebor.Kube.Client;
 using Erebor.Kube.Entities;
 using Erebor.Kube.Runtime;
@@ -15,7 +15,7 @@ namespace Erebor.Operator.Tests.Integration;
 public sealed class CrdClusterFixture : EreborClusterFixture;
 
 [Trait("Category", "Integration")]
-public sealed partial class LeaderElectionTests(CrdClusterFixture fixture, ITestOutputHelper output) : IClassFixture<CrdClusterFixture>
+public sealed class LeaderElectionTests(CrdClusterFixture fixture, ITestOutputHelper output) : IClassFixture<CrdClusterFixture>
 {
     // Timings of OperatorProcessOptions' defaults: lease 4 s, renew deadline 3 s, retry 0.5 s.
     private static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(4);
@@ -25,12 +25,8 @@ public sealed partial class LeaderElectionTests(CrdClusterFixture fixture, ITest
 
     private static async Task<long> ReconcilesAsync(OperatorProcess replica)
     {
-        var text = await replica.MetricsAsync();
-        return ReconcileCount().Matches(text).Sum(m => long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+        return (long)Exposition.Sum(await replica.MetricsAsync(), "erebor_reconciles_total");
     }
-
-    [GeneratedRegex(@"^erebor_reconciles_total\{[^}]*\} (\d+)$", RegexOptions.Multiline)]
-    private static partial Regex ReconcileCount();
 
     private async Task SubnetReadyAsync(KubeApi api, string ns, string name) =>
         await Eventually.UntilAsync(() => api.GetAsync<V1Alpha1Subnet>(ns, name), s => s is not null && Conditions.IsTrue(s.Status.Conditions, "Ready"), TimeSpan.FromSeconds(30), $"{name} Ready");
