@@ -61,9 +61,12 @@ public sealed class ControllerService(
     {
         readiness.IsLeader = true;
         readiness.ControllersSyncing();
-        var subnets = new Informer<V1Alpha1Subnet>(api, logger: _logger, time: time);
-        var routers = new Informer<V1Alpha1Router>(api, logger: _logger, time: time);
-        var nodes = new Informer<V1Node>(api, logger: _logger, time: time);
+        var informers = new InformerGroup(api, _logger, time);
+        var subnets = informers.Add<V1Alpha1Subnet>();
+        var routers = informers.Add<V1Alpha1Router>();
+        var nodes = informers.Add<V1Node>();
+        var providers = informers.Add<V1Alpha1ProtectionProvider>();
+        var plans = informers.Add<V1Alpha1ProtectionPlan>();
         var statusWriter = new StatusWriter(api);
         var controllerOptions = new ControllerOptions { Workers = options.Workers };
 
@@ -80,29 +83,27 @@ public sealed class ControllerService(
             .Where(r => r.Metadata.Namespace == subnet.Metadata.Namespace && r.Spec.Interfaces.Any(i => i.Subnet == subnet.Metadata.Name))
             .Select(r => r.Key));
 
-        var providers = new Informer<V1Alpha1ProtectionProvider>(api, logger: _logger, time: time);
         using var providerRunner = new ControllerRunner<V1Alpha1ProtectionProvider>(
             api, providers, new ProtectionProviderController(api, statusWriter, events, time), [], _logger, controllerOptions);
 
-        var plans = new Informer<V1Alpha1ProtectionPlan>(api, logger: _logger, time: time);
         using var planRunner = new ControllerRunner<V1Alpha1ProtectionPlan>(
             api, plans, new ProtectionPlanController(api, providers, statusWriter, events, time), [], _logger, controllerOptions);
         // A plan waiting for its provider is reconciled again when the provider appears.
         planRunner.Watch(providers, provider => plans.List().Where(p => p.Spec.Provider == provider.Metadata.Name).Select(p => p.Key));
 
         using var stopInformers = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var informers = new[] { subnets.RunAsync(stopInformers.Token), routers.RunAsync(stopInformers.Token), nodes.RunAsync(stopInformers.Token), providers.RunAsync(stopInformers.Token), plans.RunAsync(stopInformers.Token) };
+        var running = informers.RunAsync(stopInformers.Token);
         var runners = new[] { subnetRunner.RunAsync(ct), routerRunner.RunAsync(ct), providerRunner.RunAsync(ct), planRunner.RunAsync(ct) };
         try
         {
-            await Task.WhenAll(subnets.WaitForSyncAsync(ct), routers.WaitForSyncAsync(ct), nodes.WaitForSyncAsync(ct), providers.WaitForSyncAsync(ct), plans.WaitForSyncAsync(ct));
+            await informers.WaitForSyncAsync(ct);
             readiness.ControllersReady();
             await Task.WhenAll(runners);
         }
         finally
         {
             await stopInformers.CancelAsync();
-            await Task.WhenAll(informers.Concat(runners)).ContinueWith(_ => { }, CancellationToken.None);
+            await Task.WhenAll(runners.Append(running)).ContinueWith(_ => { }, CancellationToken.None);
             readiness.IsLeader = false;
             readiness.ControllersReady();
         }

@@ -13,7 +13,7 @@ namespace Erebor.Agent.Tests.Integration;
 public sealed record DhcpNetwork(string Namespace, string Node, string Cidr, string Gateway, string GatewayMac, string Block);
 
 /// <summary>Shared set-up and client drivers of the DHCP integration tests.</summary>
-public static partial class DhcpHelpers
+public static class DhcpHelpers
 {
     /// <summary>
     /// A Node object (the operator gives blocks only to Nodes that exist), a Subnet with DHCP
