@@ -217,7 +217,7 @@ public sealed class AgentService(
     {
         do
         {
-            await reporter.ReportAsync(new AgentState(interfaces.OvsVersion, metrics.OpenFlowConnected, metrics.OvsdbConnected, metrics.FlowsPerTable, metrics.PacketInsByApp, _ignoredPorts), ct);
+            await reporter.ReportAsync(new AgentState(interfaces.OvsVersion, metrics.OpenFlowConnected, metrics.OvsdbConnected, metrics.FlowsPerTable, metrics.PacketInsByApp, _ignoredPorts, _network), ct);
         }
         while (await Task.Delay(options.HeartbeatInterval, time, ct).ContinueWith(t => !t.IsCanceled, TaskScheduler.Default));
     }

@@ -40,5 +40,63 @@ public sealed class V1Alpha1NodeAgent : CustomResource<V1Alpha1NodeAgent.NodeAge
 
         [Description("PACKET_INs received, by app.")]
         public Dictionary<string, long>? PacketInsByApp { get; set; }
+
+        [Description("What this agent has programmed for each Subnet it knows (generation, ports, leases).")]
+        [ListMapKeys("subnet")]
+        public List<NodeSubnetStatus>? Subnets { get; set; }
+
+        [Description("The Router generations this agent has programmed.")]
+        [ListMapKeys("router")]
+        public List<NodeRouterStatus>? Routers { get; set; }
+
+        [Description("The workload ports wired on this node: other agents answer ARP for them and tunnel to them (l2population).")]
+        [ListMapKeys("name")]
+        public List<NodePort>? Ports { get; set; }
+    }
+
+    public sealed class NodeSubnetStatus
+    {
+        [Required]
+        [Description("namespace/name of the Subnet.")]
+        public string Subnet { get; set; } = string.Empty;
+
+        [Description("The Subnet metadata.generation whose flows are installed on this node.")]
+        public long? ObservedGeneration { get; set; }
+
+        [Description("Ports of this subnet on this node.")]
+        public int Ports { get; set; }
+
+        [Description("DHCP leases held in this node's block.")]
+        public int LeasesUsed { get; set; }
+
+        [Description("Addresses of this node's block still free to lease.")]
+        public int LeasesAvailable { get; set; }
+    }
+
+    public sealed class NodeRouterStatus
+    {
+        [Required]
+        [Description("namespace/name of the Router.")]
+        public string Router { get; set; } = string.Empty;
+
+        [Description("The Router metadata.generation whose flows are installed on this node.")]
+        public long? ObservedGeneration { get; set; }
+    }
+
+    public sealed class NodePort
+    {
+        [Required]
+        [Description("The port's identity (external_ids:iface-id, else the interface name).")]
+        public string Name { get; set; } = string.Empty;
+
+        [Required]
+        [Description("namespace/name of the port's Subnet.")]
+        public string Subnet { get; set; } = string.Empty;
+
+        [Required]
+        public string Mac { get; set; } = string.Empty;
+
+        [Description("The port's IPv4 address (static or leased); absent until it has one.")]
+        public string? Ip { get; set; }
     }
 }

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Logging;
 namespace Erebor.Agent.Status;
 
 /// <summary>What the agent knows about itself at one heartbeat.</summary>
-public sealed record AgentState(string? OvsVersion, bool OpenFlowConnected, bool OvsdbConnected, IReadOnlyDictionary<byte, long> FlowsPerTable, IReadOnlyDictionary<AppId, long> PacketInsByApp, int IgnoredPorts);
+public sealed record AgentState(string? OvsVersion, bool OpenFlowConnected, bool OvsdbConnected, IReadOnlyDictionary<byte, long> FlowsPerTable, IReadOnlyDictionary<AppId, long> PacketInsByApp, int IgnoredPorts, NodeNetwork Network);
 
 /// <summary>
 /// Writes this node's NodeAgent object: creates it once (spec), then heartbeats its status. A
@@ -34,6 +34,13 @@ public sealed class NodeAgentReporter(IKubeApi api, AgentOptions options, ILogge
             _status.FlowsPerTable = state.FlowsPerTable.ToDictionary(t => Pipeline.NameOf(t.Key), t => t.Value);
             _status.FlowCount = state.FlowsPerTable.Values.Sum();
             _status.PacketInsByApp = state.PacketInsByApp.ToDictionary(a => a.Key.ToString().ToLowerInvariant(), a => a.Value);
+            _status.Ports = [.. state.Network.Ports.Select(p => new V1Alpha1NodeAgent.NodePort
+            {
+                Name = p.Identity,
+                Subnet = state.Network.SegmentOf(p.SegmentId)?.Name ?? string.Empty,
+                Mac = p.Mac.ToString(),
+                Ip = p.Ip?.ToString(),
+            })];
             var (ready, reason, message) = (state.OvsdbConnected, state.OpenFlowConnected) switch
             {
                 (false, _) => (false, "OvsdbDisconnected", $"no OVSDB session with {options.ResolvedOvsdbEndpoint}"),
