@@ -1,3 +1,4 @@
+using Erebor.Domain.Collections;
 using Erebor.Domain.Networking;
 
 namespace Erebor.Packets;

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 
+using Erebor.Domain.Collections;
 using Erebor.Domain.Networking;
 
 namespace Erebor.Packets;

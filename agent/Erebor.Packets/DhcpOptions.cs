@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 
+using Erebor.Domain.Collections;
 using Erebor.Domain.Networking;
 
 namespace Erebor.Packets;
@@ -182,11 +183,11 @@ public sealed record DhcpOptions
 
         var addresses = new Ipv4Address[data.Length / Ipv4Address.ByteLength];
         for (var i = 0; i < addresses.Length; i++) { addresses[i] = Ipv4Address.FromBytes(data.AsSpan(i * Ipv4Address.ByteLength, Ipv4Address.ByteLength)); }
-        return new EquatableArray<Ipv4Address>(addresses);
+        return [.. addresses];
     }
 
     private static EquatableArray<DhcpOptionCode> ReadCodes(DhcpOptionCode code, byte[] data) =>
-        new(Array.ConvertAll(ReadNonEmpty(code, data).ToArray(), b => (DhcpOptionCode)b));
+        [.. Array.ConvertAll(ReadNonEmpty(code, data).ToArray(), b => (DhcpOptionCode)b)];
 
     /// <summary>Drops trailing NULs, which some clients append although RFC 2132 says not to.</summary>
     private static string ReadText(DhcpOptionCode code, byte[] data) => DhcpText.Read(ReadNonEmpty(code, data).TrimEnd((byte)0));

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using System.Text;
 
+using Erebor.Domain.Collections;
 using Erebor.OpenFlow.Actions;
 using Erebor.OpenFlow.Connection;
 using Erebor.OpenFlow.Matching;
@@ -256,7 +257,7 @@ public sealed class ConnectionTests : IAsyncLifetime
     {
         await Connect(FastOptions with { SendQueueCapacity = 2, EchoInterval = TimeSpan.FromMinutes(1) }).WaitForSwitchAsync().WaitAsync(Patience);
         _switch.Reading = new TaskCompletionSource();
-        var big = new PacketOut { Actions = [new OutputAction(1)], Data = ValueList.Create(new byte[60_000]) };
+        var big = new PacketOut { Actions = [new OutputAction(1)], Data = EquatableArray.Create(new byte[60_000]) };
 
         // Socket buffers absorb the first messages; then the write loop blocks and the queue fills.
         var sends = new List<Task>();

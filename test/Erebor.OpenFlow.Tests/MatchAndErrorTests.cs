@@ -1,3 +1,4 @@
+using Erebor.Domain.Collections;
 using Erebor.Domain.Networking;
 using Erebor.OpenFlow.Actions;
 using Erebor.OpenFlow.Matching;
@@ -43,7 +44,7 @@ public class MatchAndErrorTests
     public void Errors_describe_themselves_with_names_meaning_and_the_failed_request()
     {
         var failedFlowMod = OpenFlowCodec.Encode(new FlowMod(), 0x99)[..48];
-        var error = new ErrorMessage(OfpErrorType.BadMatch, 9, ValueList.Create<byte>(failedFlowMod));
+        var error = new ErrorMessage(OfpErrorType.BadMatch, 9, EquatableArray.Create<byte>(failedFlowMod));
 
         error.Name.Should().Be("OFPBMC_BAD_PREREQ");
         error.FailedRequest.Should().Be((OfpType.FlowMod, 0x99u));
@@ -52,7 +53,7 @@ public class MatchAndErrorTests
         new ErrorMessage(OfpErrorType.Experimenter, 2313, default, OfpExperimenter.Onf).Describe()
             .Should().Be("OFPET_EXPERIMENTER(experimenter 0x4f4e4600) OFPBFC_MSG_FAILED(2313): one message in the bundle failed");
         new ErrorMessage(OfpErrorType.Experimenter, 4, default, OfpExperimenter.Nicira).Name.Should().Be("NXBRC_MUST_BE_ZERO");
-        new ErrorMessage(OfpErrorType.HelloFailed, 0, ValueList.Create("We support only 1.0"u8)).Describe()
+        new ErrorMessage(OfpErrorType.HelloFailed, 0, EquatableArray.Create("We support only 1.0"u8)).Describe()
             .Should().Contain("OFPHFC_INCOMPATIBLE").And.Contain("\"We support only 1.0\"");
         new ErrorMessage((OfpErrorType)99, 1).Name.Should().Be("error type 99/code 1");
     }

@@ -1,3 +1,4 @@
+using Erebor.Domain.Collections;
 using Erebor.Domain.Networking;
 using Erebor.OpenFlow.Actions;
 using Erebor.OpenFlow.Instructions;
@@ -82,7 +83,7 @@ internal sealed class RandomMessages(int seed)
         if (_random.Next(5) == 0)
         {
             // An IPv6 source address (OXM field 26, 16 bytes), which the codec keeps as raw bytes.
-            match = match with { UnmodeledOxm = ValueList.Create((ReadOnlySpan<byte>)[0x80, 0x00, 0x34, 0x10, .. Bytes(16, exact: true)]) };
+            match = match with { UnmodeledOxm = EquatableArray.Create((ReadOnlySpan<byte>)[0x80, 0x00, 0x34, 0x10, .. Bytes(16, exact: true)]) };
         }
 
         return match;
@@ -133,7 +134,7 @@ internal sealed class RandomMessages(int seed)
         _ => new UnknownInstruction(0xffff, Bytes(4 + (8 * _random.Next(3)), exact: true)),
     };
 
-    private ValueList<OfpAction> Actions() => List(Action, 6);
+    private EquatableArray<OfpAction> Actions() => List(Action, 6);
 
     private OfpAction Action()
     {
@@ -157,7 +158,7 @@ internal sealed class RandomMessages(int seed)
             case 9: return new ResubmitAction(U8(), U16());
             case 10:
                 var note = Bytes(20);
-                return new NoteAction(note.Count > 0 && note[^1] == 0 ? ValueList.Create(note.AsSpan()[..^1]) : note);
+                return new NoteAction(note.Count > 0 && note[^1] == 0 ? EquatableArray.Create(note.AsSpan()[..^1]) : note);
             case 11:
                 return new Controller2Action { MaxLength = U16(), Reason = (PacketInReason)_random.Next(3), ControllerId = U16(), UserData = Bytes(12), Pause = _random.Next(2) == 0 };
             default: return new UnknownAction(UnmodeledActionTypes[_random.Next(UnmodeledActionTypes.Length)], Bytes(4 + (8 * _random.Next(3)), exact: true));
@@ -185,19 +186,19 @@ internal sealed class RandomMessages(int seed)
 
     private ulong Value(OxmField field) => U64() & field.AllOnes;
 
-    private ValueList<T> List<T>(Func<T> next, int max)
+    private EquatableArray<T> List<T>(Func<T> next, int max)
     {
         var count = _random.Next(max + 1);
         var items = new T[count];
         for (var i = 0; i < count; i++) { items[i] = next(); }
-        return ValueList.Create<T>(items);
+        return EquatableArray.Create<T>(items);
     }
 
-    private ValueList<byte> Bytes(int max, bool exact = false)
+    private EquatableArray<byte> Bytes(int max, bool exact = false)
     {
         var bytes = new byte[exact ? max : _random.Next(max + 1)];
         _random.NextBytes(bytes);
-        return ValueList.Create<byte>(bytes);
+        return EquatableArray.Create<byte>(bytes);
     }
 
     private string Text(int max) => new([.. Enumerable.Range(0, _random.Next(max + 1)).Select(_ => (char)_random.Next(0x20, 0x7f))]);

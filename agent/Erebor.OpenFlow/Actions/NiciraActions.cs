@@ -1,3 +1,4 @@
+using Erebor.Domain.Collections;
 using Erebor.OpenFlow.Matching;
 using Erebor.OpenFlow.Wire;
 
@@ -187,7 +188,7 @@ public sealed record ResubmitAction(byte Table, ushort InPort = ResubmitAction.K
 /// NXAST_NOTE: opaque bytes that do nothing but show up in flow dumps (we tag flows with them).
 /// The wire form pads the note with zeros to a multiple of 8, so trailing zero bytes are not kept.
 /// </summary>
-public sealed record NoteAction(ValueList<byte> Note) : NiciraAction
+public sealed record NoteAction(EquatableArray<byte> Note) : NiciraAction
 {
     internal override int WireLength => Math.Max(16, Padding.To8(HeaderLength + Note.Count));
 
@@ -202,7 +203,7 @@ public sealed record NoteAction(ValueList<byte> Note) : NiciraAction
     internal static NoteAction ReadBody(ref WireReader body)
     {
         var note = body.Bytes(body.Remaining);
-        return new NoteAction(ValueList.Create(note[..(note.LastIndexOfAnyExcept((byte)0) + 1)]));
+        return new NoteAction(EquatableArray.Create(note[..(note.LastIndexOfAnyExcept((byte)0) + 1)]));
     }
 }
 
@@ -221,7 +222,7 @@ public sealed record Controller2Action : NiciraAction
 
     public ushort ControllerId { get; init; }
 
-    public ValueList<byte> UserData { get; init; }
+    public EquatableArray<byte> UserData { get; init; }
 
     /// <summary>Freeze the pipeline until the controller resumes it (needs NXT_RESUME; not used by Erebor).</summary>
     public bool Pause { get; init; }

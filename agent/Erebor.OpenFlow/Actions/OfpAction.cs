@@ -1,3 +1,4 @@
+using Erebor.Domain.Collections;
 using Erebor.OpenFlow.Matching;
 using Erebor.OpenFlow.Wire;
 
@@ -22,25 +23,25 @@ public abstract record OfpAction
     /// <summary>Writes the whole action, header included.</summary>
     internal abstract void Write(ref WireWriter writer);
 
-    internal static int ListLength(ValueList<OfpAction> actions)
+    internal static int ListLength(EquatableArray<OfpAction> actions)
     {
         var length = 0;
         foreach (var action in actions.AsSpan()) { length += action.WireLength; }
         return length;
     }
 
-    internal static void WriteList(ref WireWriter writer, ValueList<OfpAction> actions)
+    internal static void WriteList(ref WireWriter writer, EquatableArray<OfpAction> actions)
     {
         foreach (var action in actions.AsSpan()) { action.Write(ref writer); }
     }
 
     /// <summary>Reads actions until <paramref name="reader"/> is exhausted.</summary>
-    internal static ValueList<OfpAction> ReadList(ref WireReader reader)
+    internal static EquatableArray<OfpAction> ReadList(ref WireReader reader)
     {
         if (reader.IsEmpty) { return default; }
         var actions = new List<OfpAction>();
         while (!reader.IsEmpty) { actions.Add(Read(ref reader)); }
-        return new ValueList<OfpAction>([.. actions]);
+        return [.. actions];
     }
 
     private static OfpAction Read(ref WireReader reader)
@@ -216,7 +217,7 @@ public sealed record SetNwTtlAction(byte Ttl) : OfpAction
 }
 
 /// <summary>An action this codec does not model, kept as its type and body (everything after the 4-byte header).</summary>
-public sealed record UnknownAction(ushort ActionType, ValueList<byte> Body) : OfpAction
+public sealed record UnknownAction(ushort ActionType, EquatableArray<byte> Body) : OfpAction
 {
     internal override int WireLength => 4 + Body.Count;
 

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Threading.Channels;
 
+using Erebor.Domain.Collections;
 using Erebor.OpenFlow.Messages;
 using Erebor.OpenFlow.Wire;
 
@@ -179,7 +180,7 @@ internal sealed class OpenFlowSession
             case Hello theirs:
                 var offered = theirs.VersionBitmap.Count > 0 ? theirs.Versions.Select(v => $"0x{v:x2}") : [$"0x{hello.Version:x2}"];
                 var text = $"Erebor speaks OpenFlow 1.3 (0x04) only; the switch offered {string.Join(", ", offered)}";
-                await WriteDirectAsync(new ErrorMessage(OfpErrorType.HelloFailed, 0, ValueList.Create(Encoding.ASCII.GetBytes(text))), hello.Xid, ct);
+                await WriteDirectAsync(new ErrorMessage(OfpErrorType.HelloFailed, 0, EquatableArray.Create(Encoding.ASCII.GetBytes(text))), hello.Xid, ct);
                 throw new OpenFlowConnectionException($"{text} ({_owner.Endpoint})");
             default:
                 throw new OpenFlowConnectionException($"switch at {_owner.Endpoint} sent {hello.Message.Type} before HELLO");

@@ -1,3 +1,4 @@
+using Erebor.Domain.Collections;
 using Erebor.OpenFlow.Actions;
 using Erebor.OpenFlow.Wire;
 
@@ -24,24 +25,24 @@ public abstract record Instruction
 
     internal abstract void Write(ref WireWriter writer);
 
-    internal static int ListLength(ValueList<Instruction> instructions)
+    internal static int ListLength(EquatableArray<Instruction> instructions)
     {
         var length = 0;
         foreach (var instruction in instructions.AsSpan()) { length += instruction.WireLength; }
         return length;
     }
 
-    internal static void WriteList(ref WireWriter writer, ValueList<Instruction> instructions)
+    internal static void WriteList(ref WireWriter writer, EquatableArray<Instruction> instructions)
     {
         foreach (var instruction in instructions.AsSpan()) { instruction.Write(ref writer); }
     }
 
-    internal static ValueList<Instruction> ReadList(ref WireReader reader)
+    internal static EquatableArray<Instruction> ReadList(ref WireReader reader)
     {
         if (reader.IsEmpty) { return default; }
         var instructions = new List<Instruction>();
         while (!reader.IsEmpty) { instructions.Add(Read(ref reader)); }
-        return new ValueList<Instruction>([.. instructions]);
+        return [.. instructions];
     }
 
     private static Instruction Read(ref WireReader reader)
@@ -116,7 +117,7 @@ public sealed record WriteMetadataInstruction(ulong Metadata, ulong Mask = ulong
 }
 
 /// <summary>Shared layout of the three action-list instructions: header, 4 bytes of padding, actions.</summary>
-public abstract record ActionListInstruction(ValueList<OfpAction> Actions) : Instruction
+public abstract record ActionListInstruction(EquatableArray<OfpAction> Actions) : Instruction
 {
     private protected abstract InstructionCode Code { get; }
 
@@ -130,12 +131,12 @@ public abstract record ActionListInstruction(ValueList<OfpAction> Actions) : Ins
     }
 }
 
-public sealed record ApplyActionsInstruction(ValueList<OfpAction> Actions) : ActionListInstruction(Actions)
+public sealed record ApplyActionsInstruction(EquatableArray<OfpAction> Actions) : ActionListInstruction(Actions)
 {
     private protected override InstructionCode Code => InstructionCode.ApplyActions;
 }
 
-public sealed record WriteActionsInstruction(ValueList<OfpAction> Actions) : ActionListInstruction(Actions)
+public sealed record WriteActionsInstruction(EquatableArray<OfpAction> Actions) : ActionListInstruction(Actions)
 {
     private protected override InstructionCode Code => InstructionCode.WriteActions;
 }
@@ -164,7 +165,7 @@ public sealed record MeterInstruction(uint MeterId) : Instruction
 }
 
 /// <summary>An instruction this codec does not model (e.g. an experimenter one), kept as type and body.</summary>
-public sealed record UnknownInstruction(ushort InstructionType, ValueList<byte> Body) : Instruction
+public sealed record UnknownInstruction(ushort InstructionType, EquatableArray<byte> Body) : Instruction
 {
     internal override int WireLength => 4 + Body.Count;
 

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 
+using Erebor.Domain.Collections;
 using Erebor.Domain.Networking;
 using Erebor.OpenFlow.Wire;
 
@@ -18,10 +19,10 @@ public sealed record Match
     /// <summary>Matches every packet.</summary>
     public static Match Any { get; } = new();
 
-    public ValueList<OxmEntry> Fields { get; init; }
+    public EquatableArray<OxmEntry> Fields { get; init; }
 
     /// <summary>OXM TLVs (header and payload) of fields this codec does not model, kept verbatim so they round-trip.</summary>
-    public ValueList<byte> UnmodeledOxm { get; init; }
+    public EquatableArray<byte> UnmodeledOxm { get; init; }
 
     public static Match Create() => Any;
 
@@ -114,10 +115,7 @@ public sealed record Match
         }
 
         if (Find(field) is not null) { throw new ArgumentException($"{field.Name} is already part of this match", nameof(field)); }
-        var fields = new OxmEntry[Fields.Count + 1];
-        Fields.AsSpan().CopyTo(fields);
-        fields[^1] = new OxmEntry(field, value, mask);
-        return this with { Fields = new ValueList<OxmEntry>(fields) };
+        return this with { Fields = [.. Fields, new OxmEntry(field, value, mask)] };
     }
 
     public OxmEntry? Find(OxmField field)
@@ -201,8 +199,8 @@ public sealed record Match
 
         return new Match
         {
-            Fields = new ValueList<OxmEntry>([.. fields]),
-            UnmodeledOxm = unmodeled is null ? default : new ValueList<byte>([.. unmodeled]),
+            Fields = [.. fields],
+            UnmodeledOxm = unmodeled is null ? default : [.. unmodeled],
         };
     }
 

@@ -1,3 +1,4 @@
+using Erebor.Domain.Collections;
 using Erebor.OpenFlow.Wire;
 
 namespace Erebor.OpenFlow.Messages;
@@ -6,7 +7,7 @@ namespace Erebor.OpenFlow.Messages;
 /// An OFPT_EXPERIMENTER message this codec does not model further (ofp_experimenter_header:
 /// experimenter id, experimenter type, data).
 /// </summary>
-public sealed record ExperimenterMessage(uint Experimenter, uint ExperimenterType, ValueList<byte> Data = default) : OpenFlowMessage
+public sealed record ExperimenterMessage(uint Experimenter, uint ExperimenterType, EquatableArray<byte> Data = default) : OpenFlowMessage
 {
     public override OfpType Type => OfpType.Experimenter;
 

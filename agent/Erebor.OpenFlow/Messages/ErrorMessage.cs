@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 
+using Erebor.Domain.Collections;
 using Erebor.OpenFlow.Wire;
 
 namespace Erebor.OpenFlow.Messages;
@@ -32,7 +33,7 @@ public enum OfpErrorType : ushort
 /// carries exp_code and experimenter id instead of a plain code.
 /// </summary>
 /// <param name="Data">For most errors, the start of the request that failed; for HELLO_FAILED, text.</param>
-public sealed record ErrorMessage(OfpErrorType ErrorType, ushort Code, ValueList<byte> Data = default, uint Experimenter = 0) : OpenFlowMessage
+public sealed record ErrorMessage(OfpErrorType ErrorType, ushort Code, EquatableArray<byte> Data = default, uint Experimenter = 0) : OpenFlowMessage
 {
     public override OfpType Type => OfpType.Error;
 

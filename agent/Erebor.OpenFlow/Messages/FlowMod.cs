@@ -1,3 +1,4 @@
+using Erebor.Domain.Collections;
 using Erebor.OpenFlow.Instructions;
 using Erebor.OpenFlow.Matching;
 using Erebor.OpenFlow.Wire;
@@ -60,7 +61,7 @@ public sealed record FlowMod : OpenFlowMessage
 
     public Match Match { get; init; } = Match.Any;
 
-    public ValueList<Instruction> Instructions { get; init; }
+    public EquatableArray<Instruction> Instructions { get; init; }
 
     internal override int BodyLength => FixedBodyLength + Match.WireLength + Instruction.ListLength(Instructions);
 

@@ -1,3 +1,4 @@
+using Erebor.Domain.Collections;
 using Erebor.OpenFlow.Actions;
 using Erebor.OpenFlow.Wire;
 
@@ -19,7 +20,7 @@ public enum GroupType : byte
 }
 
 /// <summary>One action bucket of a group (ofp_bucket).</summary>
-public sealed record Bucket(ValueList<OfpAction> Actions)
+public sealed record Bucket(EquatableArray<OfpAction> Actions)
 {
     private const int FixedLength = 16;
 
@@ -33,14 +34,14 @@ public sealed record Bucket(ValueList<OfpAction> Actions)
 
     internal int WireLength => FixedLength + OfpAction.ListLength(Actions);
 
-    internal static int ListLength(ValueList<Bucket> buckets)
+    internal static int ListLength(EquatableArray<Bucket> buckets)
     {
         var length = 0;
         foreach (var bucket in buckets.AsSpan()) { length += bucket.WireLength; }
         return length;
     }
 
-    internal static void WriteList(ref WireWriter writer, ValueList<Bucket> buckets)
+    internal static void WriteList(ref WireWriter writer, EquatableArray<Bucket> buckets)
     {
         foreach (var bucket in buckets.AsSpan())
         {
@@ -53,7 +54,7 @@ public sealed record Bucket(ValueList<OfpAction> Actions)
         }
     }
 
-    internal static ValueList<Bucket> ReadList(ref WireReader reader)
+    internal static EquatableArray<Bucket> ReadList(ref WireReader reader)
     {
         if (reader.IsEmpty) { return default; }
         var buckets = new List<Bucket>();
@@ -68,12 +69,12 @@ public sealed record Bucket(ValueList<OfpAction> Actions)
             buckets.Add(new Bucket(OfpAction.ReadList(ref body)) { Weight = weight, WatchPort = watchPort, WatchGroup = watchGroup });
         }
 
-        return new ValueList<Bucket>([.. buckets]);
+        return [.. buckets];
     }
 }
 
 /// <summary>OFPT_GROUP_MOD.</summary>
-public sealed record GroupMod(GroupModCommand Command, GroupType GroupType, uint GroupId, ValueList<Bucket> Buckets = default) : OpenFlowMessage
+public sealed record GroupMod(GroupModCommand Command, GroupType GroupType, uint GroupId, EquatableArray<Bucket> Buckets = default) : OpenFlowMessage
 {
     public override OfpType Type => OfpType.GroupMod;
 

@@ -1,3 +1,4 @@
+using Erebor.Domain.Collections;
 using Erebor.OpenFlow.Wire;
 
 namespace Erebor.OpenFlow.Messages;
@@ -39,7 +40,7 @@ public sealed record MeterBand(MeterBandType BandType, uint Rate, uint BurstSize
 {
     internal const int WireLength = 16;
 
-    internal static void WriteList(ref WireWriter writer, ValueList<MeterBand> bands)
+    internal static void WriteList(ref WireWriter writer, EquatableArray<MeterBand> bands)
     {
         foreach (var band in bands.AsSpan())
         {
@@ -52,7 +53,7 @@ public sealed record MeterBand(MeterBandType BandType, uint Rate, uint BurstSize
         }
     }
 
-    internal static ValueList<MeterBand> ReadList(ref WireReader reader)
+    internal static EquatableArray<MeterBand> ReadList(ref WireReader reader)
     {
         if (reader.IsEmpty) { return default; }
         var bands = new List<MeterBand>();
@@ -73,12 +74,12 @@ public sealed record MeterBand(MeterBandType BandType, uint Rate, uint BurstSize
             });
         }
 
-        return new ValueList<MeterBand>([.. bands]);
+        return [.. bands];
     }
 }
 
 /// <summary>OFPT_METER_MOD: creates, changes or deletes a meter (used to rate-limit PACKET_IN).</summary>
-public sealed record MeterMod(MeterModCommand Command, MeterFlags Flags, uint MeterId, ValueList<MeterBand> Bands = default) : OpenFlowMessage
+public sealed record MeterMod(MeterModCommand Command, MeterFlags Flags, uint MeterId, EquatableArray<MeterBand> Bands = default) : OpenFlowMessage
 {
     public override OfpType Type => OfpType.MeterMod;
 

@@ -1,3 +1,4 @@
+using Erebor.Domain.Collections;
 using Erebor.OpenFlow.Wire;
 
 namespace Erebor.OpenFlow.Messages;
@@ -68,7 +69,7 @@ public abstract record EmptyMessage : OpenFlowMessage
 }
 
 /// <summary>A message of a type this codec does not model, kept as raw body bytes.</summary>
-public sealed record UnknownMessage(byte RawType, ValueList<byte> Body) : OpenFlowMessage
+public sealed record UnknownMessage(byte RawType, EquatableArray<byte> Body) : OpenFlowMessage
 {
     public override OfpType Type => (OfpType)RawType;
 

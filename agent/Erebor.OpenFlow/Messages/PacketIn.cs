@@ -1,3 +1,4 @@
+using Erebor.Domain.Collections;
 using Erebor.OpenFlow.Matching;
 using Erebor.OpenFlow.Wire;
 
@@ -22,7 +23,7 @@ public sealed record PacketIn : OpenFlowMessage
 
     public Match Match { get; init; } = Match.Any;
 
-    public ValueList<byte> Data { get; init; }
+    public EquatableArray<byte> Data { get; init; }
 
     /// <summary>The ingress port from the match, if present.</summary>
     public uint? InPort => Match.Find(OxmField.InPort)?.Value is { } port ? (uint)port : null;

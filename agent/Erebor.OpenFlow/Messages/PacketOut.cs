@@ -1,3 +1,4 @@
+using Erebor.Domain.Collections;
 using Erebor.OpenFlow.Actions;
 using Erebor.OpenFlow.Wire;
 
@@ -14,9 +15,9 @@ public sealed record PacketOut : OpenFlowMessage
     /// <summary>The port the packet is considered to come from (matters for output:IN_PORT and flooding).</summary>
     public uint InPort { get; init; } = OfpPort.Controller;
 
-    public ValueList<OfpAction> Actions { get; init; }
+    public EquatableArray<OfpAction> Actions { get; init; }
 
-    public ValueList<byte> Data { get; init; }
+    public EquatableArray<byte> Data { get; init; }
 
     internal override int BodyLength => 16 + OfpAction.ListLength(Actions) + Data.Count;
 

@@ -1,10 +1,11 @@
+using Erebor.Domain.Collections;
 using Erebor.OpenFlow.Wire;
 
 namespace Erebor.OpenFlow.Messages;
 
 /// <summary>HELLO with a version bitmap element (OFPHET_VERSIONBITMAP), the way versions are negotiated since OpenFlow 1.3.1.</summary>
 /// <param name="VersionBitmap">Bit n of word n/32 set = OpenFlow wire version n supported; empty when the peer sent no bitmap.</param>
-public sealed record Hello(ValueList<uint> VersionBitmap) : OpenFlowMessage
+public sealed record Hello(EquatableArray<uint> VersionBitmap) : OpenFlowMessage
 {
     private const ushort VersionBitmapElement = 1;
 
@@ -33,7 +34,7 @@ public sealed record Hello(ValueList<uint> VersionBitmap) : OpenFlowMessage
 
     internal static Hello ReadBody(ref WireReader body)
     {
-        ValueList<uint> bitmap = default;
+        EquatableArray<uint> bitmap = default;
         while (!body.IsEmpty)
         {
             var type = body.U16();
@@ -44,14 +45,14 @@ public sealed record Hello(ValueList<uint> VersionBitmap) : OpenFlowMessage
             if (element.Remaining % 4 != 0) { throw new OpenFlowDecodeException($"hello version bitmap is {element.Remaining} bytes, not a multiple of 4"); }
             var words = new uint[element.Remaining / 4];
             for (var i = 0; i < words.Length; i++) { words[i] = element.U32(); }
-            bitmap = new ValueList<uint>(words);
+            bitmap = [.. words];
         }
 
         return new Hello(bitmap);
     }
 }
 
-public sealed record EchoRequest(ValueList<byte> Data = default) : OpenFlowMessage
+public sealed record EchoRequest(EquatableArray<byte> Data = default) : OpenFlowMessage
 {
     public override OfpType Type => OfpType.EchoRequest;
 
@@ -60,7 +61,7 @@ public sealed record EchoRequest(ValueList<byte> Data = default) : OpenFlowMessa
     internal override void WriteBody(ref WireWriter writer, uint xid) => writer.Bytes(Data.AsSpan());
 }
 
-public sealed record EchoReply(ValueList<byte> Data = default) : OpenFlowMessage
+public sealed record EchoReply(EquatableArray<byte> Data = default) : OpenFlowMessage
 {
     public override OfpType Type => OfpType.EchoReply;
 

@@ -1,3 +1,4 @@
+using Erebor.Domain.Collections;
 using Erebor.OpenFlow.Instructions;
 using Erebor.OpenFlow.Matching;
 using Erebor.OpenFlow.Messages;
@@ -89,7 +90,7 @@ public sealed record FlowStats
 
     public Match Match { get; init; } = Match.Any;
 
-    public ValueList<Instruction> Instructions { get; init; }
+    public EquatableArray<Instruction> Instructions { get; init; }
 
     internal int WireLength => FixedLength + Match.WireLength + Instruction.ListLength(Instructions);
 

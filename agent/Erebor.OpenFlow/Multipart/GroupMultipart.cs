@@ -1,3 +1,4 @@
+using Erebor.Domain.Collections;
 using Erebor.OpenFlow.Messages;
 using Erebor.OpenFlow.Wire;
 
@@ -19,15 +20,15 @@ public readonly record struct PacketByteCounter(ulong PacketCount, ulong ByteCou
 {
     internal const int WireLength = 16;
 
-    internal static ValueList<PacketByteCounter> ReadList(ref WireReader body, string what)
+    internal static EquatableArray<PacketByteCounter> ReadList(ref WireReader body, string what)
     {
         if (body.Remaining % WireLength != 0) { throw new OpenFlowDecodeException($"{what} counters are {body.Remaining} bytes, not a multiple of {WireLength}"); }
         var counters = new PacketByteCounter[body.Remaining / WireLength];
         for (var i = 0; i < counters.Length; i++) { counters[i] = new PacketByteCounter(body.U64(), body.U64()); }
-        return new ValueList<PacketByteCounter>(counters);
+        return [.. counters];
     }
 
-    internal static void WriteList(ref WireWriter writer, ValueList<PacketByteCounter> counters)
+    internal static void WriteList(ref WireWriter writer, EquatableArray<PacketByteCounter> counters)
     {
         foreach (var counter in counters.AsSpan())
         {
@@ -38,7 +39,7 @@ public readonly record struct PacketByteCounter(ulong PacketCount, ulong ByteCou
 }
 
 /// <summary>Counters of one group (ofp_group_stats).</summary>
-public sealed record GroupStats(uint GroupId, uint ReferenceCount, ulong PacketCount, ulong ByteCount, uint DurationSec, uint DurationNsec, ValueList<PacketByteCounter> Buckets = default)
+public sealed record GroupStats(uint GroupId, uint ReferenceCount, ulong PacketCount, ulong ByteCount, uint DurationSec, uint DurationNsec, EquatableArray<PacketByteCounter> Buckets = default)
 {
     private const int FixedLength = 40;
 
@@ -87,7 +88,7 @@ public sealed record GroupDescRequest : MultipartRequest
 }
 
 /// <summary>One installed group (ofp_group_desc).</summary>
-public sealed record GroupDescription(GroupType GroupType, uint GroupId, ValueList<Bucket> Buckets = default)
+public sealed record GroupDescription(GroupType GroupType, uint GroupId, EquatableArray<Bucket> Buckets = default)
 {
     private const int FixedLength = 8;
 

@@ -1,3 +1,4 @@
+using Erebor.Domain.Collections;
 using Erebor.OpenFlow.Messages;
 using Erebor.OpenFlow.Wire;
 
@@ -15,7 +16,7 @@ public sealed record MeterStatsRequest(uint MeterId = OfpMeter.All) : MultipartR
 }
 
 /// <summary>Counters of one meter (ofp_meter_stats); <see cref="Bands"/> counts what each band dropped or remarked.</summary>
-public sealed record MeterStats(uint MeterId, uint FlowCount, ulong PacketInCount, ulong ByteInCount, uint DurationSec, uint DurationNsec, ValueList<PacketByteCounter> Bands = default)
+public sealed record MeterStats(uint MeterId, uint FlowCount, ulong PacketInCount, ulong ByteInCount, uint DurationSec, uint DurationNsec, EquatableArray<PacketByteCounter> Bands = default)
 {
     private const int FixedLength = 40;
 
@@ -67,7 +68,7 @@ public sealed record MeterConfigRequest(uint MeterId = OfpMeter.All) : Multipart
 }
 
 /// <summary>One configured meter (ofp_meter_config).</summary>
-public sealed record MeterConfig(MeterFlags Flags, uint MeterId, ValueList<MeterBand> Bands = default)
+public sealed record MeterConfig(MeterFlags Flags, uint MeterId, EquatableArray<MeterBand> Bands = default)
 {
     private const int FixedLength = 8;
 

@@ -1,3 +1,4 @@
+using Erebor.Domain.Collections;
 using Erebor.OpenFlow.Messages;
 using Erebor.OpenFlow.Wire;
 
@@ -119,7 +120,7 @@ public abstract record MultipartListReply<TEntry> : MultipartReply
 {
     private protected delegate TEntry EntryReader(ref WireReader reader);
 
-    public ValueList<TEntry> Entries { get; init; }
+    public EquatableArray<TEntry> Entries { get; init; }
 
     private protected sealed override int ReplyBodyLength
     {
@@ -164,14 +165,14 @@ public abstract record MultipartListReply<TEntry> : MultipartReply
             offset += more.Count;
         }
 
-        return this with { Entries = new ValueList<TEntry>(entries), Flags = following[^1].Flags };
+        return this with { Entries = [.. entries], Flags = following[^1].Flags };
     }
 
-    private protected static ValueList<TEntry> ReadEntries(ref WireReader body, EntryReader read)
+    private protected static EquatableArray<TEntry> ReadEntries(ref WireReader body, EntryReader read)
     {
         if (body.IsEmpty) { return default; }
         var entries = new List<TEntry>();
         while (!body.IsEmpty) { entries.Add(read(ref body)); }
-        return new ValueList<TEntry>([.. entries]);
+        return [.. entries];
     }
 }

@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
 using System.Text;
 
+using Erebor.Domain.Collections;
+
 namespace Erebor.OpenFlow.Wire;
 
 /// <summary>
@@ -38,7 +40,7 @@ internal ref struct WireReader(ReadOnlySpan<byte> buffer)
 
     public ReadOnlySpan<byte> Bytes(int count) => Take(count);
 
-    public ValueList<byte> CopyRest() => ValueList.Create(Take(Remaining));
+    public EquatableArray<byte> CopyRest() => EquatableArray.Create(Take(Remaining));
 
     /// <summary>A NUL-padded fixed-size ASCII field (port names, description strings).</summary>
     public string FixedString(int size)
