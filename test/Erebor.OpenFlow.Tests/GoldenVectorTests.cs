@@ -57,6 +57,15 @@ public class GoldenVectorTests
             + " | 0001 000c 80000004 00000003 00000000 | 0001 0008 14 000000"
         },
 
+        // FLOW_MOD whose match mixes OXM and NXM: eth_type (0x8000, field 5 -> 0x0a00, len 2) = 0x0800 and
+        // NXM_NX_IP_TTL (class 0x0001, field 29 -> 0x3a00, len 1) = 1; match length 4+6+5 = 15, padded to 16; no instructions.
+        {
+            "flow mod matching ip_ttl",
+            new FlowMod { TableId = 40, Priority = 200, Match = Match.Create().EthType(EtherTypes.IPv4).IpTtl(1) },
+            "04 0e 0040 0000002a | 0000000000000000 0000000000000000 28 00 0000 0000 00c8 ffffffff ffffffff ffffffff 0000 0000"
+            + " | 0001 000f 80000a02 0800 00013a01 01 00"
+        },
+
         // FLOW_MOD apply_actions (type 4, len 8+24+24, pad 4) with Nicira actions:
         // nx_action_reg_move: 0xffff, len 24, vendor 0x2320, subtype 6, n_bits 48, src_ofs 0, dst_ofs 0,
         //   src OXM eth_src header (0x8000, field 4 -> 4<<9 = 0x0800, len 6) = 80000806, dst eth_dst 80000606;

@@ -23,6 +23,7 @@ public class MatchAndErrorTests
         FluentActions.Invoking(() => Match.Create().InPort(1).InPort(2)).Should().Throw<ArgumentException>().WithMessage("*in_port is already*");
         FluentActions.Invoking(() => Match.Create().With(OxmField.EthType, 0x800, 0xff)).Should().Throw<ArgumentException>().WithMessage("*eth_type cannot be masked*");
         FluentActions.Invoking(() => Match.Create().With(OxmField.IpProto, 256)).Should().Throw<ArgumentOutOfRangeException>();
+        FluentActions.Invoking(() => Match.Create().With(OxmField.IpTtl, 1, 0xfe)).Should().Throw<ArgumentException>().WithMessage("*ip_ttl cannot be masked*");
         FluentActions.Invoking(() => new SetFieldAction(OxmField.EthSrc, 1UL << 48)).Should().Throw<ArgumentOutOfRangeException>();
         FluentActions.Invoking(() => new RegLoadAction(new NxmSubfield(OxmField.Reg(0), 0, 4), 16)).Should().Throw<ArgumentOutOfRangeException>();
         FluentActions.Invoking(() => new RegMoveAction(NxmSubfield.Whole(OxmField.Reg(0)), NxmSubfield.Whole(OxmField.EthSrc))).Should().Throw<ArgumentException>();
@@ -38,6 +39,8 @@ public class MatchAndErrorTests
             .Should().Throw<ArgumentException>();
         FluentActions.Invoking(() => OpenFlowCodec.Encode(flow with { Match = Match.Create().EthType(EtherTypes.IPv4).IpProto(17).TcpDst(80) }, 1))
             .Should().Throw<ArgumentException>().WithMessage("*tcp_dst requires ip_proto=0x6*");
+        FluentActions.Invoking(() => OpenFlowCodec.Encode(flow with { Match = Match.Create().EthType(EtherTypes.Arp).IpTtl(1) }, 1))
+            .Should().Throw<ArgumentException>().WithMessage("*ip_ttl requires eth_type=0x800 or 0x86dd*");
     }
 
     [Fact]

@@ -65,6 +65,12 @@ public sealed class OvsIntegrationTests(ITestOutputHelper output) : IAsyncLifeti
             },
             new FlowMod
             {
+                TableId = 40, Priority = 200, Cookie = 0x14,
+                Match = Match.Create().EthType(EtherTypes.IPv4).IpTtl(1),
+                Instructions = [new ApplyActionsInstruction([OutputAction.ToController()])],
+            },
+            new FlowMod
+            {
                 TableId = 20, Priority = 100, Cookie = 0x13,
                 Match = Match.Create().EthType(EtherTypes.IPv4).IpProto(IpProtocols.Udp).UdpSrc(68).UdpDst(67).Reg(0, 7),
                 Instructions = [new ApplyActionsInstruction([new NoteAction([0x64, 0x68, 0x63, 0x70]), new Controller2Action { MaxLength = 1500, UserData = [1, 2] }, new ResubmitAction(30)])],
@@ -79,6 +85,7 @@ public sealed class OvsIntegrationTests(ITestOutputHelper output) : IAsyncLifeti
         dump.Should().Contain("priority=100,in_port=1 actions=write_metadata:0x5/0xff,goto_table:10");
         dump.Should().Contain("priority=0 actions=CONTROLLER:65535");
         dump.Should().Contain("idle_timeout=300, priority=100,ip,nw_dst=10.0.2.10 actions=set_field:02:00:00:00:aa:02->eth_src,set_field:02:00:00:00:02:10->eth_dst,dec_ttl,output:3");
+        dump.Should().Contain("priority=200,ip,nw_ttl=1 actions=CONTROLLER:65535");
         dump.Should().Contain("priority=100,udp,reg0=0x7,tp_src=68,tp_dst=67 actions=note:64.68.63.70.00.00,controller(max_len=1500,userdata=01.02),resubmit(,30)");
 
         // Our decoder reads OVS's encoding of the same flows back into what we sent.

@@ -29,7 +29,7 @@ public class OvsOracleTests
         ["flow-mod-everything"] =
         [
             "MOD_STRICT table:40 priority=1000,udp,reg0=0x7,reg15=0x100/0xff00,tun_id=0x1234,tun_src=192.168.0.1,tun_dst=192.168.0.2,metadata=0x10/0xff,in_port=1,"
-                + "dl_vlan=100,dl_vlan_pcp=3,dl_src=02:00:00:00:00:00/ff:ff:ff:00:00:00,dl_dst=02:00:00:00:00:01,nw_src=10.0.0.0/8,nw_dst=10.0.1.10,nw_tos=40,nw_ecn=1,tp_src=68,tp_dst=67",
+                + "dl_vlan=100,dl_vlan_pcp=3,dl_src=02:00:00:00:00:00/ff:ff:ff:00:00:00,dl_dst=02:00:00:00:00:01,nw_src=10.0.0.0/8,nw_dst=10.0.1.10,nw_tos=40,nw_ecn=1,nw_ttl=64,tp_src=68,tp_dst=67",
             "cookie:0x102030405060708/0xffffffff00000000 idle:30 hard:300 send_flow_rem reset_counts",
             "actions=meter:1,push_vlan:0x8100,set_field:4101->vlan_vid,pop_vlan,dec_ttl,mod_nw_ttl:64,set_field:0x2a->reg3,load:0xab->NXM_NX_REG4[8..15],"
                 + "move:NXM_NX_REG1[0..15]->OXM_OF_METADATA[16..31],note:65.72.65.62.6f.72,resubmit(,50),group:7,CONTROLLER:128,"

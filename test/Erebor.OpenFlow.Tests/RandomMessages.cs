@@ -17,6 +17,7 @@ internal sealed class RandomMessages(int seed)
         OxmField.IpDscp, OxmField.IpEcn, OxmField.IpProto, OxmField.Ipv4Src, OxmField.Ipv4Dst, OxmField.TcpSrc, OxmField.TcpDst, OxmField.UdpSrc,
         OxmField.UdpDst, OxmField.IcmpV4Type, OxmField.IcmpV4Code, OxmField.ArpOp, OxmField.ArpSpa, OxmField.ArpTpa, OxmField.ArpSha, OxmField.ArpTha,
         OxmField.TunnelId, OxmField.Reg(0), OxmField.Reg(7), OxmField.Reg(15), OxmField.TunIpv4Src, OxmField.TunIpv4Dst,
+        OxmField.IpTtl,
     ];
 
     /// <summary>Standard action types this codec does not model (copy_ttl_out, set_queue, ...): they must survive as unknown actions.</summary>

@@ -56,7 +56,7 @@ internal static class Samples
         Match = Match.Create()
             .InPort(1).Metadata(0x10, 0xff)
             .EthDst(MacAddress.Parse("02:00:00:00:00:01")).EthSrc(MacAddress.Parse("02:00:00:00:00:00"), MacAddress.Parse("ff:ff:ff:00:00:00"))
-            .EthType(EtherTypes.IPv4).VlanVid(100).VlanPcp(3).IpDscp(10).IpEcn(1).IpProto(IpProtocols.Udp)
+            .EthType(EtherTypes.IPv4).VlanVid(100).VlanPcp(3).IpDscp(10).IpEcn(1).IpProto(IpProtocols.Udp).IpTtl(64)
             .Ipv4Src(Ipv4Address.Parse("10.0.0.0"), 8).Ipv4Dst(Ipv4Address.Parse("10.0.1.10"))
             .UdpSrc(68).UdpDst(67)
             .TunnelId(0x1234).Reg(0, 7).Reg(15, 0x100, 0xff00)

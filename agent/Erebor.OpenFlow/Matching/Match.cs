@@ -52,6 +52,8 @@ public sealed record Match
 
     public Match IpProto(byte protocol) => With(OxmField.IpProto, protocol);
 
+    public Match IpTtl(byte ttl) => With(OxmField.IpTtl, ttl);
+
     public Match Ipv4Src(Ipv4Address address, int prefixLength = 32) => WithIpv4(OxmField.Ipv4Src, address, prefixLength);
 
     public Match Ipv4Src(Ipv4Cidr cidr) => WithIpv4(OxmField.Ipv4Src, cidr.Network, cidr.PrefixLength);

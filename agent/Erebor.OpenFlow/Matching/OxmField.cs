@@ -44,6 +44,9 @@ public sealed class OxmField
     public static readonly OxmField TunIpv4Src = Define("tun_ipv4_src", NiciraClass, 31, 4, maskable: true);
     public static readonly OxmField TunIpv4Dst = Define("tun_ipv4_dst", NiciraClass, 32, 4, maskable: true);
 
+    /// <summary>NXM_NX_IP_TTL: OpenFlow 1.3 has no TTL match, OVS has this one (ovs-ofctl shows it as nw_ttl); it takes no mask.</summary>
+    public static readonly OxmField IpTtl = Define("ip_ttl", NiciraClass, 29, 1, maskable: false, EthType, EtherTypes.IPv4, EtherTypes.IPv6);
+
     /// <summary>The original Nicira match class 0 (NXM_OF_*), which OVS still uses in move/load actions.</summary>
     private const ushort NiciraOpenFlowClass = 0x0000;
 
