@@ -20,7 +20,7 @@ public sealed record PipelineTable(byte Id, string Name, TableMiss Miss, byte? N
 ///            port in reg0)     OVS, reply to                     │               flood list)
 ///                              IN_PORT)                          ▼
 ///                                                       40 L3Forwarding (reactive /32s;
-///                                                          miss → controller, metered)
+///                                                          TTL ≤ 1 and miss → controller, metered)
 /// </code>
 /// Unknown ports are dropped in the classifier (fail_mode=secure: nothing is forwarded that the
 /// agent did not program).

@@ -121,9 +121,10 @@ public sealed class AgentService(
 
     /// <summary>
     /// OpenFlow 1.3 switches do not send "invalid TTL" PACKET_INs unless asked, so ask (the other
-    /// masks are OVS's defaults). Known gap: OVS 3.1's userspace datapath still translates the
-    /// L3 flows' dec_ttl on a TTL-1 packet with dont_send=1, so once a /32 is installed a TTL-1
-    /// packet is dropped silently; the first packet (table 40 miss) gets "time exceeded".
+    /// masks are OVS's defaults). OVS 3.1's userspace datapath still translates the L3 flows'
+    /// dec_ttl on a TTL-1 packet with dont_send=1 (a silent drop), so table 40 sends TTL 0 and 1
+    /// to the agent above the /32s (<see cref="L3LookupFeature.ExpiringTtlPriority"/>)
+    /// and the L3 app answers "time exceeded".
     /// </summary>
     private async Task EnableInvalidTtlPacketInsAsync(OpenFlowConnection openFlow, CancellationToken ct)
     {

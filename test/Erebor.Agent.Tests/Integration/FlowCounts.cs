@@ -22,6 +22,14 @@ internal static partial class FlowCounts
         return counts;
     }
 
+    /// <summary>Packets counted by the flows <paramref name="flowMatch"/> selects (e.g. "table=40,ip,nw_ttl=1"); OVS refreshes these about once a second.</summary>
+    public static async Task<long> PacketsAsync(OvsNode node, string flowMatch)
+    {
+        var aggregate = await node.OfctlAsync("dump-aggregate", node.BridgeName, flowMatch);
+        var match = PacketCountPattern().Match(aggregate);
+        return match.Success ? long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : throw new FormatException($"no packet_count in: {aggregate}");
+    }
+
     public static long Parse(string aggregate)
     {
         var match = FlowCountPattern().Match(aggregate);
@@ -30,4 +38,7 @@ internal static partial class FlowCounts
 
     [GeneratedRegex(@"flow_count=(\d+)")]
     private static partial Regex FlowCountPattern();
+
+    [GeneratedRegex(@"packet_count=(\d+)")]
+    private static partial Regex PacketCountPattern();
 }

@@ -97,6 +97,34 @@ public sealed partial class L3RoutingTests(AgentClusterFixture fixture, ITestOut
         flows.Should().MatchRegex(@"nw_dst=10\.99\.0\.1 .*set_field:02:00:00:63:00:20->eth_dst", "the destination's flow rewrites to the next hop's MAC");
     }
 
+    [Fact]
+    public async Task Once_a_destination_has_its_flow_ttl_one_still_gets_time_exceeded_and_traceroute_shows_the_gateway_hop()
+    {
+        var (ns, a, b) = await TwoSubnetsAsync("10.64.0.0/24", "10.65.0.0/24");
+        await using var node = await OvsNode.StartAsync("l3t");
+        await using var vm1 = await WorkloadAsync(node, "vm1", ns, "a", "02:00:00:64:00:10", "10.64.0.10/24", a.Ip);
+        await using var vm2 = await WorkloadAsync(node, "vm2", ns, "b", "02:00:00:65:00:10", "10.65.0.10/24", b.Ip);
+        await using var agent = await AgentProcess.StartAsync(fixture.Cluster, node, extraArgs: ["--l3-idle-seconds", "60"]);
+        await WaitRoutedAsync(node, "10.64.0.10", "10.65.0.10");
+
+        (await vm1.PingAsync("10.65.0.10", count: 2)).AllReceived.Should().BeTrue();
+        ReactiveFlows(await node.OfctlAsync("dump-flows", node.BridgeName, "table=40")).Should().Contain(f => f.Contains("nw_dst=10.65.0.10", StringComparison.Ordinal), "the /32 exists before the TTL-1 probes");
+
+        var ttl1 = await vm1.ExecAsync("ping", "-n", "-c", "3", "-i", "0.2", "-t", "1", "-W", "2", "10.65.0.10");
+        output.WriteLine(ttl1.StdOut);
+        TimeExceeded().Matches(ttl1.StdOut).Should().HaveCount(3, "every TTL-1 packet gets an answer from the gateway, not just a table-40 miss");
+        ttl1.StdOut.Should().Contain($"From {a.Ip}");
+        output.WriteLine(await node.OfctlAsync("dump-flows", node.BridgeName, "table=40"));
+        await Eventually.UntilAsync(() => FlowCounts.PacketsAsync(node, "table=40,ip,nw_ttl=1"), n => n == 3, TimeSpan.FromSeconds(5), "the TTL-1 flow above the /32 to count the 3 packets it sent to the agent");
+
+        // A traceroute (UDP probes, one per hop): hop 1 is the router's gateway address, hop 2 the destination.
+        var trace = await vm1.ExecAsync("busybox", "traceroute", "-n", "-q", "1", "-w", "2", "-m", "4", "10.65.0.10");
+        output.WriteLine(trace.StdOut + trace.StdErr);
+        trace.Succeeded.Should().BeTrue(trace.StdErr);
+        var hops = Hop().Matches(trace.StdOut).ToDictionary(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), m => m.Groups[2].Value);
+        hops.Should().Equal(new Dictionary<int, string> { [1] = a.Ip, [2] = "10.65.0.10" });
+    }
+
     private async Task<(string Namespace, V1Alpha1Router.InterfaceStatus A, V1Alpha1Router.InterfaceStatus B)> TwoSubnetsAsync(string cidrA, string cidrB, string? extraRouterSpec = null)
     {
         var ns = "l3-" + Guid.NewGuid().ToString("N")[..6];
@@ -128,6 +156,13 @@ public sealed partial class L3RoutingTests(AgentClusterFixture fixture, ITestOut
 
     private static List<string> ReactiveFlows(string table40) =>
         [.. table40.Split('\n').Where(l => l.Contains("nw_dst=", StringComparison.Ordinal))];
+
+    [GeneratedRegex(@"Time to live exceeded")]
+    private static partial Regex TimeExceeded();
+
+    /// <summary>A traceroute hop line: " 1  10.64.0.1  0.512 ms".</summary>
+    [GeneratedRegex(@"^\s*(\d+)\s+(\d+\.\d+\.\d+\.\d+)\s", RegexOptions.Multiline)]
+    private static partial Regex Hop();
 
     private static long L3PacketIns(string metrics) => (long)Exposition.Sum(metrics, "erebor_agent_packet_ins_total", ("app", "l3"));
 }

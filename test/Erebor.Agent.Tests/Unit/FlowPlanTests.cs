@@ -1,5 +1,6 @@
 using Erebor.Agent.Apps;
 using Erebor.Agent.Apps.Features;
+using Erebor.Agent.Apps.L3;
 using Erebor.Domain.Networking;
 using Erebor.OpenFlow.Actions;
 using Erebor.OpenFlow.Instructions;
@@ -88,6 +89,26 @@ public sealed class FlowPlanTests
         var db1 = classifier.Single(f => f.Match.Find(OxmField.InPort)!.Value.Value == 3);
         db1.Match.Find(OxmField.EthSrc)!.Value.Value.Should().Be(MacAddress.Parse("02:00:00:00:02:01").Value, "a spoofed source MAC misses and is dropped");
         db1.Instructions.AsSpan().ToArray().OfType<WriteMetadataInstruction>().Single().Metadata.Should().Be(Db.Id);
+    }
+
+    [Fact]
+    public void Table_40_sends_ttl_0_and_1_to_the_agent_above_the_reactive_flows_through_the_l3_meter()
+    {
+        var table40 = new L3LookupFeature().Flows(Network).Where(f => f.TableId == Pipeline.L3Forwarding.Id).ToList();
+        var expiring = table40.Where(f => f.Match.Find(OxmField.IpTtl) is not null).ToList();
+
+        expiring.Select(f => f.Match.Find(OxmField.IpTtl)!.Value.Value).Should().BeEquivalentTo(new ulong[] { 0, 1 });
+        expiring.Should().OnlyContain(f => f.Priority > L3Router.FlowPriority, "a /32's dec_ttl would drop a TTL-1 packet silently");
+        var miss = table40.Single(f => f.Match.Find(OxmField.IpTtl) is null);
+        foreach (var flow in expiring)
+        {
+            flow.Match.Find(OxmField.EthType)!.Value.Value.Should().Be(EtherTypes.IPv4);
+            flow.Match.Fields.Should().HaveCount(2, "any router MAC and segment: table 30 only lets routed packets in");
+            flow.Instructions.Should().Equal(miss.Instructions, "the same metered path to the agent as the L3 miss");
+            FlowCookie.Parse(flow.Cookie).App.Should().Be(AppId.L3, "the agent hands these PACKET_INs to the L3 app");
+        }
+
+        new L3LookupFeature().Flows(Network with { RouterInterfaces = [] }).Should().BeEmpty();
     }
 
     [Fact]
