@@ -206,7 +206,14 @@ public sealed class V1Alpha1Checkpoint : CustomResource<V1Alpha1Checkpoint.Check
 
     public sealed class CheckpointStatus : RunStatus
     {
+        [Description("Bytes stored in the bank (the ciphertext for encrypted objects).")]
         public long? SizeBytes { get; set; }
+
+        [Description("The ProtectionProvider whose bank holds the data, recorded when a run starts (deletion finds the bank even once the plan is gone).")]
+        public string? Provider { get; set; }
+
+        [Description("Runs started; an interrupted run restarts from scratch, at most 3 times.")]
+        public int? Attempts { get; set; }
     }
 }
 

@@ -17,12 +17,13 @@ var metricsAddress = new ParsedOption<IPEndPoint>("--metrics-address", "address:
 var webhookAddress = new ParsedOption<IPEndPoint>("--webhook-address", "address:port for the HTTPS admission webhook", "0.0.0.0:9443", IPEndPoint.Parse);
 var noWebhook = new Option<bool>("--no-webhook") { Description = "do not serve or register the admission webhook" };
 var webhookUrl = new ParsedOption<Uri>("--webhook-url", "URL the API server calls the webhook at (out of cluster); default: the erebor-webhook Service", null, text => new Uri(text, UriKind.Absolute));
+var checkpointLease = new ParsedOption<TimeSpan>("--checkpoint-lease-duration", "a checkpoint run's lease in the bank: how long a killed run blocks its restart by another replica", "2m", Durations.Parse);
 var workers = new Option<int>("--workers") { Description = "concurrent reconciles per controller", DefaultValueFactory = _ => 2 };
 var logFormat = new Option<string>("--log-format") { Description = "text or json", DefaultValueFactory = _ => "text" };
 logFormat.AcceptOnlyFromAmong("text", "json");
 
 var run = new Command("run", "Run the operator.");
-foreach (var option in new Option[] { kubeconfig, ns, identity, leaderElect, leaseName, leaseDuration.Option, renewDeadline.Option, retryPeriod.Option, metricsAddress.Option, webhookAddress.Option, noWebhook, webhookUrl.Option, workers, logFormat })
+foreach (var option in new Option[] { kubeconfig, ns, identity, leaderElect, leaseName, leaseDuration.Option, renewDeadline.Option, retryPeriod.Option, metricsAddress.Option, webhookAddress.Option, noWebhook, webhookUrl.Option, workers, checkpointLease.Option, logFormat })
 {
     run.Options.Add(option);
 }
@@ -43,6 +44,7 @@ run.SetAction(async (parse, ct) =>
         WebhookEndpoint = parse.GetValue(noWebhook) ? null : webhookAddress.Get(parse),
         WebhookUrl = webhookUrl.Get(parse),
         Workers = parse.GetValue(workers),
+        CheckpointLeaseDuration = checkpointLease.Get(parse),
     };
     return await OperatorApp.RunAsync(options, parse.GetValue(logFormat) == "json", ct);
 });
@@ -59,4 +61,5 @@ generateCrds.SetAction(parse =>
 
 root.Subcommands.Add(run);
 root.Subcommands.Add(generateCrds);
+root.Subcommands.Add(CheckpointCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -4,6 +4,7 @@ using Erebor.Domain.Scheduling;
 using Erebor.Kube.Client;
 using Erebor.Kube.Entities;
 using Erebor.Kube.Runtime;
+using Erebor.Operator.Protection;
 
 namespace Erebor.Operator.Controllers;
 
@@ -21,9 +22,10 @@ public static class PlanReasons
 /// Validates a ProtectionPlan (provider, cron schedule, retention) and, when a slot of its schedule
 /// is due, creates the Checkpoint for that slot. The Checkpoint's name comes from the slot, so a
 /// retried reconcile (or a crash between creating it and writing status) never runs a slot twice;
-/// after downtime only the latest missed slot runs.
+/// after downtime only the latest missed slot runs. Retention (<see cref="RetentionPolicy"/>) deletes
+/// the Checkpoint objects it drops; their finalizer deletes their data from the bank.
 /// </summary>
-public sealed class ProtectionPlanController(IKubeApi api, Informer<V1Alpha1ProtectionProvider> providers, StatusWriter statusWriter, EventRecorder events, TimeProvider time)
+public sealed class ProtectionPlanController(IKubeApi api, Informer<V1Alpha1ProtectionProvider> providers, Informer<V1Alpha1Checkpoint> checkpoints, StatusWriter statusWriter, EventRecorder events, TimeProvider time)
     : IEntityController<V1Alpha1ProtectionPlan>
 {
     public const string PlanLabel = "erebor.io/plan";
@@ -53,10 +55,13 @@ public sealed class ProtectionPlanController(IKubeApi api, Informer<V1Alpha1Prot
             return (false, PlanReasons.ProviderNotFound, $"ProtectionProvider '{spec.Provider}' does not exist", null);
         }
 
-        if (spec.Retention is { } retention && !RetentionPolicy.TryCreate(retention.KeepLast, retention.MaxAge, out _, out var retentionError))
+        RetentionPolicy? policy = null;
+        if (spec.Retention is { } retention && !RetentionPolicy.TryCreate(retention.KeepLast, retention.MaxAge, out policy, out var retentionError))
         {
             return (false, PlanReasons.InvalidRetention, $"spec.retention: {retentionError}", null);
         }
+
+        if (policy is not null) { await ApplyRetentionAsync(plan, policy, now, ct); }
 
         if (string.IsNullOrWhiteSpace(spec.Schedule))
         {
@@ -84,6 +89,24 @@ public sealed class ProtectionPlanController(IKubeApi api, Informer<V1Alpha1Prot
         return spec.Suspend
             ? (true, PlanReasons.Suspended, "suspended: scheduled runs are paused; on-demand Checkpoints still run", decision.RequeueAfter(now))
             : (true, PlanReasons.Scheduled, $"next run {decision.NextScheduleTime:yyyy-MM-dd HH:mm} UTC", decision.RequeueAfter(now));
+    }
+
+    /// <summary>Deletes the plan's Checkpoints the policy drops (never an unfinished one, never the newest Available one).</summary>
+    private async Task ApplyRetentionAsync(V1Alpha1ProtectionPlan plan, RetentionPolicy policy, DateTimeOffset now, CancellationToken ct)
+    {
+        var mine = checkpoints.List()
+            .Where(c => c.Metadata.Namespace == plan.Metadata.Namespace && c.Spec.Plan == plan.Metadata.Name)
+            .Select(c => new CheckpointSummary(
+                c.Metadata.Name!,
+                c.Metadata.DeletionTimestamp is not null ? CheckpointPhase.Deleting : CheckpointExecutor.ToDomain(c.Status.Phase) ?? CheckpointPhase.Pending,
+                c.Metadata.CreationTimestamp ?? now));
+        foreach (var deletion in policy.Evaluate(mine, now))
+        {
+            if (await api.DeleteAsync<V1Alpha1Checkpoint>(plan.Metadata.Namespace, deletion.Id, null, ct))
+            {
+                await events.NormalAsync(plan, "CheckpointDeleted", $"retention deleted Checkpoint {deletion.Id}: {deletion.Reason}", ct);
+            }
+        }
     }
 
     /// <summary>Creates the slot's Checkpoint, or finds it already there (a retry): its name is derived from the slot.</summary>

@@ -44,42 +44,13 @@ public sealed class ProtectionProviderController(IKubeApi api, StatusWriter stat
         (status.Reachable, status.Writable, status.FreeBytes) = (probe.Reachable, probe.Writable, probe.FreeBytes);
         if (!probe.Healthy)
         {
-            var reason = probe.Failure switch
-            {
-                BankFailure.BankNotFound => "BankNotFound",
-                BankFailure.Unreachable => "BankUnreachable",
-                BankFailure.ReadOnly => "BankReadOnly",
-                BankFailure.Full => "BankFull",
-                BankFailure.AccessDenied => "BankAccessDenied",
-                _ => "BankError",
-            };
-            return (false, reason, probe.Error ?? $"bank {probe.Location} is not usable");
+            return (false, ProviderBanks.ReasonFor(probe.Failure), probe.Error ?? $"bank {probe.Location} is not usable");
         }
 
-        if (provider.Spec.EncryptionKeySecret is { } keyRef)
-        {
-            var key = await api.GetAsync<V1Secret>(keyRef.Namespace, keyRef.Name, ct);
-            if (key?.Data?.TryGetValue("key", out var base64) != true || !IsKey(base64!))
-            {
-                return (false, "EncryptionKeyInvalid", $"Secret {keyRef.Namespace}/{keyRef.Name} must exist and hold 'key': 32 bytes, base64");
-            }
-        }
+        var (_, keyProblem) = await ProviderBanks.ReadEncryptionKeyAsync(api, provider, ct);
+        if (keyProblem is not null) { return (false, keyProblem.Reason, keyProblem.Message); }
 
         var free = probe.FreeBytes is { } bytes ? $", {bytes / (1024 * 1024)} MiB free" : string.Empty;
         return (true, "BankReady", $"{probe.Location} is reachable and writable{free}");
-    }
-
-    // The Secret's data value is base64 of the key, which is itself 32 bytes given as base64 text.
-    private static bool IsKey(string secretValue)
-    {
-        try
-        {
-            var text = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(secretValue)).Trim();
-            return Convert.FromBase64String(text).Length == 32;
-        }
-        catch (FormatException)
-        {
-            return false;
-        }
     }
 }

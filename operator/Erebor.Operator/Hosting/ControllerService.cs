@@ -5,6 +5,7 @@ using Erebor.Kube.LeaderElection;
 using Erebor.Kube.Runtime;
 using Erebor.Operator.Controllers;
 using Erebor.Operator.Finalizers;
+using Erebor.Operator.Protection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -67,6 +68,7 @@ public sealed class ControllerService(
         var nodes = informers.Add<V1Node>();
         var providers = informers.Add<V1Alpha1ProtectionProvider>();
         var plans = informers.Add<V1Alpha1ProtectionPlan>();
+        var checkpoints = informers.Add<V1Alpha1Checkpoint>();
         var statusWriter = new StatusWriter(api);
         var controllerOptions = new ControllerOptions { Workers = options.Workers };
 
@@ -87,13 +89,18 @@ public sealed class ControllerService(
             api, providers, new ProtectionProviderController(api, statusWriter, events, time), [], _logger, controllerOptions);
 
         using var planRunner = new ControllerRunner<V1Alpha1ProtectionPlan>(
-            api, plans, new ProtectionPlanController(api, providers, statusWriter, events, time), [], _logger, controllerOptions);
-        // A plan waiting for its provider is reconciled again when the provider appears.
+            api, plans, new ProtectionPlanController(api, providers, checkpoints, statusWriter, events, time), [], _logger, controllerOptions);
+        // A plan waiting for its provider is reconciled again when the provider appears; retention looks again when a checkpoint changes.
         planRunner.Watch(providers, provider => plans.List().Where(p => p.Spec.Provider == provider.Metadata.Name).Select(p => p.Key));
+        planRunner.Watch(checkpoints, checkpoint => [$"{checkpoint.Metadata.Namespace}/{checkpoint.Spec.Plan}"]);
+
+        var checkpointExecutor = new CheckpointExecutor(api, events, time, loggers.CreateLogger<CheckpointExecutor>(), options.Identity) { LeaseDuration = options.CheckpointLeaseDuration };
+        using var checkpointRunner = new ControllerRunner<V1Alpha1Checkpoint>(
+            api, checkpoints, new CheckpointController(checkpointExecutor, checkpoints, ct), [new CheckpointBankDataFinalizer(checkpointExecutor)], _logger, controllerOptions);
 
         using var stopInformers = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var running = informers.RunAsync(stopInformers.Token);
-        var runners = new[] { subnetRunner.RunAsync(ct), routerRunner.RunAsync(ct), providerRunner.RunAsync(ct), planRunner.RunAsync(ct) };
+        var runners = new[] { subnetRunner.RunAsync(ct), routerRunner.RunAsync(ct), providerRunner.RunAsync(ct), planRunner.RunAsync(ct), checkpointRunner.RunAsync(ct) };
         try
         {
             await informers.WaitForSyncAsync(ct);

@@ -34,4 +34,7 @@ public sealed record OperatorOptions
     public string WebhookSecret { get; init; } = "erebor-webhook-tls";
 
     public int Workers { get; init; } = 2;
+
+    /// <summary>A checkpoint run's lease in the bank: how long a killed run blocks its restart by another replica.</summary>
+    public TimeSpan CheckpointLeaseDuration { get; init; } = TimeSpan.FromMinutes(2);
 }

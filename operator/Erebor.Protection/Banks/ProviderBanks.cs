@@ -2,6 +2,7 @@ using System.Text;
 using Erebor.Api;
 using Erebor.Kube.Client;
 using Erebor.Kube.Entities;
+using Erebor.Protection.Checkpoints;
 
 namespace Erebor.Protection.Banks;
 
@@ -13,6 +14,7 @@ public static class ProviderBanks
 {
     public const string AccessKeyIdKey = "accessKeyId";
     public const string SecretAccessKeyKey = "secretAccessKey";
+    public const string EncryptionKeyKey = "key";
 
     public static async Task<(IBank? Bank, ProviderBankProblem? Problem)> OpenAsync(IKubeApi api, V1Alpha1ProtectionProvider provider, CancellationToken ct)
     {
@@ -47,6 +49,46 @@ public static class ProviderBanks
 
             default:
                 return (null, new ProviderBankProblem("InvalidSpec", $"unknown bank type {bank.Type}"));
+        }
+    }
+
+    /// <summary>The condition reason for a bank failure (BankNotFound, BankUnreachable, BankReadOnly, BankFull, ...).</summary>
+    public static string ReasonFor(BankFailure? failure) => failure switch
+    {
+        BankFailure.BankNotFound => "BankNotFound",
+        BankFailure.Unreachable => "BankUnreachable",
+        BankFailure.ReadOnly => "BankReadOnly",
+        BankFailure.Full => "BankFull",
+        BankFailure.AccessDenied => "BankAccessDenied",
+        BankFailure.ObjectNotFound => "BankObjectNotFound",
+        _ => "BankError",
+    };
+
+    /// <summary>
+    /// The key Secrets are encrypted with, from the Secret spec.encryptionKeySecret names (key
+    /// 'key': the 32-byte key as base64 text); null without a problem when the provider names none.
+    /// </summary>
+    public static async Task<(BankEncryptionKey? Key, ProviderBankProblem? Problem)> ReadEncryptionKeyAsync(IKubeApi api, V1Alpha1ProtectionProvider provider, CancellationToken ct)
+    {
+        if (provider.Spec.EncryptionKeySecret is not { } reference) { return (null, null); }
+        var secret = await api.GetAsync<V1Secret>(reference.Namespace, reference.Name, ct);
+        var key = secret is null ? null : ParseKey(Value(secret, EncryptionKeyKey));
+        return key is null
+            ? (null, new ProviderBankProblem("EncryptionKeyInvalid", $"Secret {reference.Namespace}/{reference.Name} must exist and hold '{EncryptionKeyKey}': 32 bytes, base64"))
+            : (key, null);
+    }
+
+    private static BankEncryptionKey? ParseKey(string? text)
+    {
+        if (text is null) { return null; }
+        try
+        {
+            var bytes = Convert.FromBase64String(text.Trim());
+            return bytes.Length == 32 ? new BankEncryptionKey(bytes) : null;
+        }
+        catch (FormatException)
+        {
+            return null;
         }
     }
 

@@ -19,6 +19,9 @@ public sealed record OperatorProcessOptions
 
     /// <summary>Another identity than the cluster admin, e.g. the service account config/rbac grants.</summary>
     public string? Kubeconfig { get; init; }
+
+    /// <summary>More `run` flags, e.g. ["--checkpoint-lease-duration", "15s"].</summary>
+    public IReadOnlyList<string> ExtraArgs { get; init; } = [];
 }
 
 /// <summary>
@@ -63,6 +66,7 @@ public sealed class OperatorProcess : IAsyncDisposable
         };
         if (webhookPort is { } port) { args.AddRange(["--webhook-address", $"127.0.0.1:{port}", "--webhook-url", $"https://127.0.0.1:{port}"]); }
         else { args.Add("--no-webhook"); }
+        args.AddRange(options.ExtraArgs);
 
         var process = BackgroundProcess.Start(options.Identity, Binary, args);
         var started = new OperatorProcess(process, options, metricsPort, webhookPort);

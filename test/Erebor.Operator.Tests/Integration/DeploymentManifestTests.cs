@@ -38,8 +38,26 @@ public sealed class DeploymentManifestTests(CrdClusterFixture fixture) : IClassF
         subnet.Status.NodeBlocks.Should().Contain(b => b.Node == "rbac-node");
         (await fixture.Cluster.KubectlCheckedAsync("get", "events", "-n", "rbac")).Should().Contain("BlocksAssigned");
 
-        var forbidden = await fixture.Cluster.KubectlAsync("--kubeconfig", kubeconfig, "get", "secrets", "-n", "kube-system");
-        forbidden.Succeeded.Should().BeFalse("the operator may read Secrets only in its own namespace");
+        // A checkpoint reads every protected kind (Secrets included) of the namespace into a bank.
+        var bank = Directory.CreateTempSubdirectory("erebor-rbac-bank-").FullName;
+        try
+        {
+            await fixture.Cluster.KubectlCheckedAsync("create", "secret", "generic", "rbac-key", "-n", "erebor-system", $"--from-literal=key={Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32))}");
+            await fixture.Cluster.KubectlCheckedAsync("create", "secret", "generic", "app-secret", "-n", "rbac", "--from-literal=a=b");
+            await fixture.Cluster.ApplyAsync($"apiVersion: erebor.io/v1alpha1\nkind: ProtectionProvider\nmetadata: {{name: rbac-disk}}\nspec:\n  bank: {{type: Filesystem, path: {bank}}}\n  encryptionKeySecret: {{namespace: erebor-system, name: rbac-key}}\n");
+            await fixture.Cluster.ApplyAsync("apiVersion: erebor.io/v1alpha1\nkind: ProtectionPlan\nmetadata: {name: app, namespace: rbac}\nspec: {provider: rbac-disk}\n---\napiVersion: erebor.io/v1alpha1\nkind: Checkpoint\nmetadata: {name: now, namespace: rbac}\nspec: {plan: app}\n");
+            var checkpoint = await Eventually.UntilAsync(() => admin.GetAsync<V1Alpha1Checkpoint>("rbac", "now"), c => c?.Status.Phase is RunPhase.Available or RunPhase.PartiallyFailed or RunPhase.Error, TimeSpan.FromSeconds(60), "the checkpoint to finish under the service account");
+            checkpoint!.Status.Phase.Should().Be(RunPhase.Available, Conditions.Find(checkpoint.Status.Conditions, "Ready")?.Message);
+            checkpoint.Status.Resources.Should().BeEmpty("nothing was skipped or failed for lack of permissions");
+            await fixture.Cluster.KubectlCheckedAsync("delete", "checkpoint", "now", "-n", "rbac", "--timeout=60s");
+        }
+        finally
+        {
+            Directory.Delete(bank, recursive: true);
+        }
+
+        var forbidden = await fixture.Cluster.KubectlAsync("--kubeconfig", kubeconfig, "auth", "can-i", "create", "secrets", "-n", "kube-system");
+        forbidden.StdOut.Trim().Should().Be("no", "the operator writes Secrets only in its own namespace");
         replica.OutputTail().Should().NotContain("Forbidden");
     }
 }

@@ -14,10 +14,10 @@ public sealed class OperatorFixture : EreborClusterFixture
     public OperatorProcess Operator => _operator ?? throw new InvalidOperationException("not started");
 
     /// <summary>Starts a new operator process (after the test stopped or killed the previous one).</summary>
-    public async Task RestartOperatorAsync()
+    public async Task RestartOperatorAsync(OperatorProcessOptions? options = null)
     {
         if (_operator is not null) { await _operator.DisposeAsync(); }
-        _operator = await OperatorProcess.StartAsync(Cluster);
+        _operator = await OperatorProcess.StartAsync(Cluster, options);
     }
 
     protected override async Task StartedAsync() => _operator = await OperatorProcess.StartAsync(Cluster);
