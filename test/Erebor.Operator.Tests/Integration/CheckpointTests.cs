@@ -4,6 +4,7 @@ using Erebor.Api;
 using Erebor.Harness;
 using Erebor.Harness.Operator;
 using Erebor.Harness.Processes;
+using Erebor.Harness.Storage;
 using Erebor.Kube.Client;
 using Erebor.Kube.Entities;
 using Erebor.Kube.Runtime;
@@ -68,15 +69,15 @@ public sealed class CheckpointTests(OperatorFixture fixture) : IClassFixture<Ope
 
     private static Condition Ready(V1Alpha1Checkpoint checkpoint) => Conditions.Find(checkpoint.Status.Conditions, ConditionTypes.Ready)!;
 
-    private async Task ConfigMapsAsync(string ns, int count, string prefix = "cm")
+    private async Task ConfigMapsAsync(string ns, int count, int valueBytes = 100)
     {
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
             await Api.CreateAsync(KubeTypes.ConfigMap, new JsonObject
             {
                 ["apiVersion"] = "v1",
                 ["kind"] = "ConfigMap",
-                ["metadata"] = new JsonObject { ["name"] = $"{prefix}-{i:D4}", ["namespace"] = ns },
-                ["data"] = new JsonObject { ["value"] = new string('x', 100 + i % 50) },
+                ["metadata"] = new JsonObject { ["name"] = $"cm-{i:D4}", ["namespace"] = ns },
+                ["data"] = new JsonObject { ["value"] = new string('x', valueBytes + i % 50) },
             }, ct));
     }
 
@@ -143,6 +144,43 @@ public sealed class CheckpointTests(OperatorFixture fixture) : IClassFixture<Ope
     }
 
     [Fact]
+    public async Task A_checkpoint_into_an_s3_bank_goes_Available_and_deleting_it_removes_its_objects()
+    {
+        var ns = await fixture.NewNamespaceAsync("cps3");
+        await using var s3 = await S3rverServer.StartAsync();
+        var bucket = $"erebor-{ns}";
+        await s3.CreateBucketAsync(bucket);
+        await fixture.Cluster.KubectlCheckedAsync("create", "secret", "generic", $"s3-{ns}", "-n", "erebor-system", $"--from-literal=accessKeyId={S3rverServer.AccessKey}", $"--from-literal=secretAccessKey={S3rverServer.SecretKey}");
+        await fixture.Cluster.KubectlCheckedAsync("create", "secret", "generic", $"s3-{ns}-key", "-n", "erebor-system", $"--from-literal=key={Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))}");
+        await fixture.Cluster.ApplyAsync($"apiVersion: erebor.io/v1alpha1\nkind: ProtectionProvider\nmetadata: {{name: s3-{ns}}}\nspec:\n  bank:\n    type: S3\n    s3: {{endpoint: '{s3.Endpoint}', bucket: {bucket}, prefix: site-a, credentialsSecret: {{namespace: erebor-system, name: s3-{ns}}}}}\n  encryptionKeySecret: {{namespace: erebor-system, name: s3-{ns}-key}}\n");
+        await ConfigMapsAsync(ns, 10);
+        await fixture.Cluster.KubectlCheckedAsync("create", "secret", "generic", "db", "-n", ns, "--from-literal=password=hunter2");
+        await PlanAsync(ns, "app", $"s3-{ns}");
+        await CheckpointAsync(ns, "to-s3", "app");
+
+        var checkpoint = await FinishedAsync(ns, "to-s3");
+        checkpoint.Status.Phase.Should().Be(RunPhase.Available, Ready(checkpoint).Message);
+        Ready(checkpoint).Message.Should().Contain(s3.Endpoint);
+        await using var bank = new S3Bank(s3.Endpoint, bucket, "site-a", "us-east-1", S3rverServer.AccessKey, S3rverServer.SecretKey);
+        var plan = $"{ns}/app";
+        var index = (await new CheckpointReader(bank).ReadIndexAsync(plan, checkpoint.Metadata.Uid!, CancellationToken.None))!;
+        index.Resources.Count(e => e.Key.Kind == "ConfigMap").Should().Be(10);
+        index.Resources.Should().ContainSingle(e => e.Key.Kind == "Secret").Which.Encrypted.Should().BeTrue();
+        checkpoint.Status.SizeBytes.Should().Be(index.Resources.Sum(e => e.SizeBytes));
+
+        async Task<List<string>> ObjectsAsync()
+        {
+            var keys = new List<string>();
+            await foreach (var item in bank.ListAsync(BankLayout.CheckpointFolder(plan, checkpoint.Metadata.Uid!), CancellationToken.None)) { keys.Add(item.Key); }
+            return keys;
+        }
+
+        (await ObjectsAsync()).Should().HaveCount(index.Resources.Count + 1, "every resource and the index");
+        await fixture.Cluster.KubectlCheckedAsync("delete", "checkpoint", "to-s3", "-n", ns, "--timeout=60s");
+        (await ObjectsAsync()).Should().BeEmpty("deleting the Checkpoint deleted its objects from the bucket");
+    }
+
+    [Fact]
     public async Task An_unknown_plan_or_provider_a_missing_key_or_bank_and_an_unreachable_bank_give_precise_reasons()
     {
         var ns = await fixture.NewNamespaceAsync("cpbad");
@@ -186,6 +224,60 @@ public sealed class CheckpointTests(OperatorFixture fixture) : IClassFixture<Ope
         // None of them wrote to a bank: deleting them is immediate.
         await fixture.Cluster.KubectlCheckedAsync("delete", "checkpoints", "--all", "-n", ns, "--timeout=30s");
         (await Api.ListAsync<V1Alpha1Checkpoint>(ns)).Items.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task A_malformed_index_turns_an_Available_checkpoint_into_an_Error_naming_the_field()
+    {
+        var ns = await fixture.NewNamespaceAsync("cpidx");
+        var root = await BankAsync($"idx-{ns}");
+        try
+        {
+            await ConfigMapsAsync(ns, 3);
+            await PlanAsync(ns, "app", $"idx-{ns}");
+            await CheckpointAsync(ns, "damaged", "app");
+            var checkpoint = await FinishedAsync(ns, "damaged");
+            checkpoint.Status.Phase.Should().Be(RunPhase.Available, Ready(checkpoint).Message);
+
+            var indexFile = Path.Combine(root, BankLayout.IndexKey($"{ns}/app", checkpoint.Metadata.Uid!));
+            var text = await File.ReadAllTextAsync(indexFile);
+            await File.WriteAllTextAsync(indexFile, text.Replace("\"formatVersion\": 1", "\"formatVersion\": 7", StringComparison.Ordinal).Replace("\"formatVersion\":1", "\"formatVersion\":7", StringComparison.Ordinal));
+            await fixture.Cluster.KubectlCheckedAsync("annotate", "checkpoint", "damaged", "-n", ns, "test/poke=1"); // a change: the controller looks again
+
+            var damaged = await WhenAsync(ns, "damaged", c => c.Status.Phase == RunPhase.Error, "Error once its index no longer reads");
+            Ready(damaged).Reason.Should().Be("IndexInvalid");
+            Ready(damaged).Message.Should().Contain("formatVersion is 7").And.Contain("index.json");
+
+            await fixture.Cluster.KubectlCheckedAsync("delete", "checkpoint", "damaged", "-n", ns, "--timeout=60s");
+            FilesOf(root, checkpoint).Should().BeEmpty("a damaged checkpoint's data is deleted too");
+        }
+        finally
+        {
+            await RemoveBankAsync(root);
+        }
+    }
+
+    [Fact]
+    public async Task A_full_or_read_only_bank_fails_the_run_with_the_bank_reason()
+    {
+        var ns = await fixture.NewNamespaceAsync("cpfull");
+        await using var mount = await TmpfsMount.MountAsync("256k");
+        await BankAsync($"small-{ns}", path: mount.Path);
+        await ConfigMapsAsync(ns, 60, valueBytes: 8000); // ~480 KB of ConfigMaps into 256 KB
+        await PlanAsync(ns, "app", $"small-{ns}");
+
+        await CheckpointAsync(ns, "too-big", "app");
+        var full = await FinishedAsync(ns, "too-big");
+        (full.Status.Phase, Ready(full).Reason).Should().Be((RunPhase.Error, "BankFull"));
+        Ready(full).Message.Should().Contain("no space left").And.Contain(mount.Path);
+        (await IndexAsync(mount.Path, full)).Should().BeNull("a failed run never commits");
+        FilesOf(mount.Path, full).Should().BeEmpty("the failed attempt's objects are removed");
+
+        await mount.RemountReadOnlyAsync();
+        await CheckpointAsync(ns, "read-only", "app");
+        var readOnly = await FinishedAsync(ns, "read-only");
+        (readOnly.Status.Phase, Ready(readOnly).Reason).Should().Be((RunPhase.Error, "BankReadOnly"));
+        Ready(readOnly).Message.Should().Contain("read-only");
     }
 
     [Fact]

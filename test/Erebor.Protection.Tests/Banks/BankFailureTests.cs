@@ -1,5 +1,6 @@
 using System.Text;
 
+using Erebor.Harness.Storage;
 using Erebor.Protection.Banks;
 using Erebor.Protection.Checkpoints;
 using Erebor.Protection.Tests.Support;

@@ -1,3 +1,4 @@
+using Erebor.Harness.Storage;
 using Erebor.Protection.Banks;
 
 namespace Erebor.Protection.Tests.Support;

@@ -4,9 +4,10 @@ using System.Net.Sockets;
 using Amazon.Runtime;
 using Amazon.S3;
 
+using Erebor.Harness.ControlPlane;
 using Erebor.Harness.Processes;
 
-namespace Erebor.Protection.Tests.Support;
+namespace Erebor.Harness.Storage;
 
 /// <summary>
 /// A real S3-protocol server: the s3rver npm package (installed once with npm into
@@ -99,12 +100,8 @@ public sealed class S3rverServer : IAsyncDisposable
         catch (IOException) { /* best effort */ }
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    /// <summary>A loopback port nothing listened on a moment ago.</summary>
+    public static int FreePort() => LoopbackPorts.Reserve(1)[0];
 
     private static async Task<string> InstallAsync(CancellationToken ct)
     {

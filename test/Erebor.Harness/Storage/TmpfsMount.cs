@@ -1,6 +1,6 @@
 using Erebor.Harness.Processes;
 
-namespace Erebor.Protection.Tests.Support;
+namespace Erebor.Harness.Storage;
 
 /// <summary>A small tmpfs this test mounts (root) under /tmp, unmounted and removed on dispose.</summary>
 public sealed class TmpfsMount : IAsyncDisposable
