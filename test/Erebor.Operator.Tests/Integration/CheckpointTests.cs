@@ -227,6 +227,29 @@ public sealed class CheckpointTests(OperatorFixture fixture) : IClassFixture<Ope
     }
 
     [Fact]
+    public async Task Deleting_a_checkpoint_mid_run_stops_the_run_and_removes_what_it_wrote()
+    {
+        var ns = await fixture.NewNamespaceAsync("cpdel");
+        var root = await BankAsync($"del-{ns}");
+        try
+        {
+            await ConfigMapsAsync(ns, 1500);
+            await PlanAsync(ns, "app", $"del-{ns}");
+            await CheckpointAsync(ns, "doomed", "app");
+            var running = await WhenAsync(ns, "doomed", c => c.Status.Phase == RunPhase.Protecting && FilesOf(root, c).Count() > 100, "Protecting with objects in the bank");
+
+            await fixture.Cluster.KubectlCheckedAsync("delete", "checkpoint", "doomed", "-n", ns, "--timeout=60s");
+            (await Api.GetAsync<V1Alpha1Checkpoint>(ns, "doomed")).Should().BeNull();
+            FilesOf(root, running).Should().BeEmpty("the run stopped and the finalizer deleted what it had written");
+            (await fixture.Cluster.KubectlCheckedAsync("get", "events", "-n", ns)).Should().Contain("Deleted").And.NotContain("Available");
+        }
+        finally
+        {
+            await RemoveBankAsync(root);
+        }
+    }
+
+    [Fact]
     public async Task A_malformed_index_turns_an_Available_checkpoint_into_an_Error_naming_the_field()
     {
         var ns = await fixture.NewNamespaceAsync("cpidx");
