@@ -93,7 +93,7 @@ public sealed class CheckpointExecutor(IKubeApi api, EventRecorder events, TimeP
         {
             CheckpointStep.Run => await RunAsync(checkpoint, decision.Reason, ct),
             CheckpointStep.Wait => new CheckpointPass(checkpoint.Status.Phase, Until(decision.RetryAt!.Value)),
-            CheckpointStep.GiveUp => await FailAsync(checkpoint, CheckpointReasons.RunInterrupted, decision.Reason!, ct),
+            CheckpointStep.GiveUp => await GiveUpAsync(checkpoint, decision.Reason!, ct),
             CheckpointStep.Verify => await VerifyAsync(checkpoint, ct),
             _ => new CheckpointPass(checkpoint.Status.Phase, null),
         };
@@ -365,6 +365,18 @@ public sealed class CheckpointExecutor(IKubeApi api, EventRecorder events, TimeP
     {
         await SetPhaseAsync(checkpoint, RunPhase.Deleting, false, reason, message, EventTypes.Warning, ct);
         return FinalizeResult.Hold(retry);
+    }
+
+    /// <summary>An interrupted run that is not restarted again: Error, and what its attempts wrote is removed.</summary>
+    private async Task<CheckpointPass> GiveUpAsync(V1Alpha1Checkpoint checkpoint, string reason, CancellationToken ct)
+    {
+        var (target, _, _) = await ResolveAsync(checkpoint, ct);
+        if (target is not null)
+        {
+            await using (target.Bank) { await RemoveAttemptAsync(target.Store, checkpoint); }
+        }
+
+        return await FailAsync(checkpoint, CheckpointReasons.RunInterrupted, reason, ct);
     }
 
     private async Task RemoveAttemptAsync(CheckpointStore store, V1Alpha1Checkpoint checkpoint)

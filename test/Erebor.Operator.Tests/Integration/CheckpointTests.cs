@@ -250,6 +250,35 @@ public sealed class CheckpointTests(OperatorFixture fixture) : IClassFixture<Ope
     }
 
     [Fact]
+    public async Task A_run_found_interrupted_for_the_third_time_is_an_Error_and_its_data_is_removed()
+    {
+        var ns = await fixture.NewNamespaceAsync("cpgiveup");
+        var root = await BankAsync($"giveup-{ns}");
+        try
+        {
+            await ConfigMapsAsync(ns, 5);
+            await PlanAsync(ns, "app", $"giveup-{ns}");
+            await CheckpointAsync(ns, "unlucky", "app");
+            var checkpoint = await FinishedAsync(ns, "unlucky");
+            checkpoint.Status.Phase.Should().Be(RunPhase.Available, Ready(checkpoint).Message);
+
+            // What the operator finds after its third crash during this run: Protecting, no live lease.
+            checkpoint.Status.Phase = RunPhase.Protecting;
+            checkpoint.Status.Attempts = 3;
+            await Api.ReplaceStatusAsync(checkpoint);
+
+            var failed = await WhenAsync(ns, "unlucky", c => c.Status.Phase == RunPhase.Error, "Error after three interrupted attempts");
+            Ready(failed).Reason.Should().Be("RunInterrupted");
+            Ready(failed).Message.Should().Be("the run was interrupted 3 times (operator restarts or lost leadership); giving up after 3 attempts");
+            FilesOf(root, failed).Should().BeEmpty("what the attempts wrote is removed");
+        }
+        finally
+        {
+            await RemoveBankAsync(root);
+        }
+    }
+
+    [Fact]
     public async Task A_malformed_index_turns_an_Available_checkpoint_into_an_Error_naming_the_field()
     {
         var ns = await fixture.NewNamespaceAsync("cpidx");
