@@ -9,6 +9,7 @@ public enum AppId : byte
     L2 = 4,
     Dhcp = 5,
     L3 = 6,
+    Tunnel = 7,
 }
 
 /// <summary>

@@ -21,6 +21,9 @@ public sealed record PipelineTable(byte Id, string Name, TableMiss Miss, byte? N
 ///                              IN_PORT)                          ▼
 ///                                                       40 L3Forwarding (reactive /32s;
 ///                                                          TTL ≤ 1 and miss → controller, metered)
+///
+///  tunnel ──► 0 Classifier (tun_id → segment, reg0 = tunnel) ──► 30 L3Lookup ──► ... ──► 60 Egress ──► local port
+///  remote MAC in 50 ──► tun_id = segment, tun_dst = its node ──► 60 Egress ──► tunnel (never back into it)
 /// </code>
 /// Unknown ports are dropped in the classifier (fail_mode=secure: nothing is forwarded that the
 /// agent did not program).
@@ -44,7 +47,7 @@ public static class Pipeline
 
     // Register use, shared by every feature:
     //   metadata  segment (network) id of the ingress port, set in the classifier
-    //   reg0      ofport the packet came in on
+    //   reg0      ofport the packet came in on (the tunnel port for packets from other nodes)
     //   reg1      ofport chosen for output (egress)
 
     /// <summary>Register holding the ingress ofport.</summary>

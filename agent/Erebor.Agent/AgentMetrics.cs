@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Erebor.Agent.Apps;
 using Erebor.Agent.Apps.Features;
+using Erebor.OpenFlow.Multipart;
 
 namespace Erebor.Agent;
 
@@ -16,6 +17,8 @@ public sealed class AgentMetrics : IDisposable
     private readonly ConcurrentDictionary<AppId, long> _packetInsByApp = new();
     private volatile IReadOnlyDictionary<byte, long> _flowsPerTable = new Dictionary<byte, long>();
     private volatile IReadOnlyDictionary<uint, ulong> _meterDrops = new Dictionary<uint, ulong>();
+    private volatile IReadOnlyDictionary<string, int> _remotePorts = new Dictionary<string, int>();
+    private volatile PortStats? _tunnel;
 
     public AgentMetrics()
     {
@@ -24,6 +27,8 @@ public sealed class AgentMetrics : IDisposable
         _replays = _meter.CreateCounter<long>("erebor_agent_flow_replays", description: "Full flow replays (agent start, reconnect, Open vSwitch restart).");
         _meter.CreateObservableGauge("erebor_agent_flows", () => _flowsPerTable.Select(t => new Measurement<long>(t.Value, new("table", Pipeline.NameOf(t.Key)), new("table_id", t.Key))), description: "Flows installed in br-int, per table, as Open vSwitch reports them.");
         _meter.CreateObservableCounter("erebor_agent_meter_dropped_packets", MeterDrops, description: "Packets the PACKET_IN meters dropped, by app; scope=port sums the per-port DHCP meters, scope=app is the app's own meter.");
+        _meter.CreateObservableGauge("erebor_agent_remote_ports", () => _remotePorts.Select(n => new Measurement<int>(n.Value, new KeyValuePair<string, object?>("node", n.Key))), description: "Ports of other nodes this node tunnels to and answers ARP for (l2population), by node.");
+        _meter.CreateObservableCounter("erebor_agent_tunnel_packets", TunnelPackets, description: "Packets through this node's tunnel port, by direction (tx: to other nodes, rx: from them), as Open vSwitch counts them.");
         _meter.CreateObservableGauge("erebor_agent_openflow_connected", () => OpenFlowConnected ? 1 : 0, description: "1 while Open vSwitch is connected to the agent's OpenFlow controller socket.");
         _meter.CreateObservableGauge("erebor_agent_ovsdb_connected", () => OvsdbConnected ? 1 : 0, description: "1 while the agent's OVSDB session is up.");
     }
@@ -49,6 +54,16 @@ public sealed class AgentMetrics : IDisposable
     public void SetFlowsPerTable(IReadOnlyDictionary<byte, long> counts) => _flowsPerTable = counts;
 
     public void SetMeterDrops(IReadOnlyDictionary<uint, ulong> drops) => _meterDrops = drops;
+
+    public void SetRemotePorts(IReadOnlyDictionary<string, int> portsByNode) => _remotePorts = portsByNode;
+
+    /// <summary>The tunnel port's statistics; null while there is none.</summary>
+    public void SetTunnelStats(PortStats? stats) => _tunnel = stats;
+
+    private IEnumerable<Measurement<long>> TunnelPackets() =>
+        _tunnel is { } stats
+            ? [new((long)stats.TxPackets, new KeyValuePair<string, object?>("direction", "tx")), new((long)stats.RxPackets, new KeyValuePair<string, object?>("direction", "rx"))]
+            : [];
 
     private IEnumerable<Measurement<long>> MeterDrops() =>
         _meterDrops

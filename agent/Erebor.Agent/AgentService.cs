@@ -60,12 +60,16 @@ public sealed class AgentService(
         _logger.LogInformation("Bridge {Bridge} ({Datapath}) ready{Created}; corrected [{Corrected}]; Open vSwitch connects to unix:{Socket}",
             options.Bridge, options.DatapathType, bridge.Created ? " (created)" : string.Empty, string.Join(",", bridge.CorrectedColumns), socket);
 
+        await EnsureTunnelPortAsync(ovsdb, stoppingToken);
         await using var interfaces = await InterfaceTable.StartAsync(ovsdb, options.Bridge, loggers.CreateLogger<InterfaceTable>(), stoppingToken);
         interfaces.Changed += _ => Signal();
         var subnets = new Informer<V1Alpha1Subnet>(api, logger: _logger, time: time);
         var routers = new Informer<V1Alpha1Router>(api, logger: _logger, time: time);
+        var nodeAgents = new Informer<V1Alpha1NodeAgent>(api, logger: _logger, time: time);
         subnets.Changed += _ => Signal();
         routers.Changed += _ => Signal();
+        var l2Population = new NodeAgentChanges(options.NodeName);
+        nodeAgents.Changed += e => { if (l2Population.Matter(e)) { Signal(); } };
         foreach (var app in _apps.Values) { app.StateChanged += Signal; }
 
         var synchronizer = new FlowSynchronizer(openFlow, metrics, loggers.CreateLogger<FlowSynchronizer>());
@@ -73,8 +77,9 @@ public sealed class AgentService(
         {
             subnets.RunAsync(stoppingToken),
             routers.RunAsync(stoppingToken),
+            nodeAgents.RunAsync(stoppingToken),
             HandleSwitchEventsAsync(openFlow, stoppingToken),
-            SynchronizeAsync(openFlow, synchronizer, subnets, routers, interfaces, stoppingToken),
+            SynchronizeAsync(openFlow, synchronizer, subnets, routers, nodeAgents, interfaces, stoppingToken),
             PollStatsAsync(openFlow, stoppingToken),
             HeartbeatAsync(interfaces, stoppingToken),
         };
@@ -90,6 +95,15 @@ public sealed class AgentService(
         }
 
         await Task.WhenAll(tasks).ContinueWith(_ => { }, TaskScheduler.Default);
+    }
+
+    /// <summary>With a tunnel endpoint, the geneve port to the other nodes (remote_ip and key per flow); the flows use it once OVS has numbered it.</summary>
+    private async Task EnsureTunnelPortAsync(OvsdbClient ovsdb, CancellationToken ct)
+    {
+        if (options.TunnelEndpoint is not { } endpoint) { return; }
+        var spec = new TunnelPortSpec(options.Bridge, RemoteNetwork.TunnelPortName, "geneve", endpoint, RemoteNetwork.TunnelOfPortRequest);
+        var changed = await new VswitchDatabase(ovsdb).EnsureTunnelPortAsync(spec, ct);
+        _logger.LogInformation("Tunnel port {Port} (geneve, local_ip={Endpoint}, remote_ip=flow, key=flow) ready{Changed}", spec.Name, endpoint, changed ? " (created or corrected)" : string.Empty);
     }
 
     private void Signal() => _changed.Writer.TryWrite(true);
@@ -154,9 +168,9 @@ public sealed class AgentService(
         }
     }
 
-    private async Task SynchronizeAsync(OpenFlowConnection openFlow, FlowSynchronizer synchronizer, Informer<V1Alpha1Subnet> subnets, Informer<V1Alpha1Router> routers, InterfaceTable interfaces, CancellationToken ct)
+    private async Task SynchronizeAsync(OpenFlowConnection openFlow, FlowSynchronizer synchronizer, Informer<V1Alpha1Subnet> subnets, Informer<V1Alpha1Router> routers, Informer<V1Alpha1NodeAgent> nodeAgents, InterfaceTable interfaces, CancellationToken ct)
     {
-        await Task.WhenAll(subnets.WaitForSyncAsync(ct), routers.WaitForSyncAsync(ct));
+        await Task.WhenAll(subnets.WaitForSyncAsync(ct), routers.WaitForSyncAsync(ct), nodeAgents.WaitForSyncAsync(ct));
         Signal();
         await foreach (var signal in _changed.Reader.ReadAllAsync(ct))
         {
@@ -168,7 +182,9 @@ public sealed class AgentService(
                 _ignoredPorts = ignored.Count;
             }
 
+            network = RemoteNetwork.Add(network, subnets.List(), nodeAgents.List(), options.NodeName, RemoteNetwork.TunnelOf(interfaces.Interfaces.Values, options.TunnelEndpoint));
             _network = network;
+            metrics.SetRemotePorts(network.RemotePorts.GroupBy(p => p.Node).ToDictionary(g => g.Key, g => g.Count()));
             var flows = FlowPlan.Build(network, FeatureSet.All, round: 0);
             try
             {
@@ -206,6 +222,7 @@ public sealed class AgentService(
                 metrics.SetFlowsPerTable(tables.Entries.Where(t => t.ActiveCount > 0).ToDictionary(t => t.TableId, t => (long)t.ActiveCount));
                 var meters = await openFlow.SendRequestAsync<MeterStatsReply>(new MeterStatsRequest(), ct);
                 metrics.SetMeterDrops(meters.Entries.ToDictionary(m => m.MeterId, m => m.Bands.AsSpan().ToArray().Aggregate(0UL, (sum, band) => sum + band.PacketCount)));
+                metrics.SetTunnelStats(_network.Tunnel is { } tunnel ? (await openFlow.SendRequestAsync<PortStatsReply>(new PortStatsRequest(tunnel.OfPort), ct)).Entries.FirstOrDefault() : null);
             }
             catch (Exception e) when (e is OpenFlowConnectionException or OpenFlowErrorException or TimeoutException && !ct.IsCancellationRequested)
             {

@@ -33,6 +33,10 @@ foreach (var option in new Option[] { nodeName, kubeconfig, ovsRunDir, ovsdb, br
     root.Options.Add(option);
 }
 
+tunnelIp.Validators.Add(result =>
+{
+    if (result.GetValueOrDefault<string?>() is { } ip && !Erebor.Domain.Networking.Ipv4Address.TryParse(ip, out _, out var error)) { result.AddError($"--tunnel-ip: {error}"); }
+});
 metricsAddress.Validators.Add(result =>
 {
     if (!IPEndPoint.TryParse(result.GetValueOrDefault<string>() ?? string.Empty, out _)) { result.AddError("--metrics-address must be address:port, e.g. 127.0.0.1:9090"); }

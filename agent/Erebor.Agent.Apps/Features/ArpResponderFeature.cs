@@ -9,9 +9,12 @@ using static Erebor.Agent.Apps.Flows;
 namespace Erebor.Agent.Apps.Features;
 
 /// <summary>
-/// Table 10: ARP requests for a router's gateway IP, or for the IP of a port this node knows,
-/// are answered inside OVS (the OVS ARP responder technique: turn the request into a reply in
-/// place and send it back out of IN_PORT), so ARP never reaches the agent or floods.
+/// Table 10: ARP requests for a router's gateway IP, or for the IP of a port this node knows
+/// (its own, and other nodes' ports from l2population), are answered inside OVS (the OVS ARP
+/// responder technique: turn the request into a reply in place and send it back out of IN_PORT),
+/// so ARP for a known address never reaches the agent, floods, or crosses a tunnel. Packets from
+/// the tunnel skip this table (see <see cref="TunnelFeature"/>): a reply out of IN_PORT would go
+/// back into the tunnel.
 /// </summary>
 public sealed class ArpResponderFeature : IFlowFeature
 {
@@ -41,6 +44,11 @@ public sealed class ArpResponderFeature : IFlowFeature
                 App,
                 port.OfPort,
                 GotoNext(Pipeline.ArpResponder));
+        }
+
+        foreach (var port in network.Tunnel is null ? [] : network.RemotePorts)
+        {
+            if (port.Ip is { } ip) { yield return Responder(port.SegmentId, ip, port.Mac, objectId: ip.Value); }
         }
     }
 

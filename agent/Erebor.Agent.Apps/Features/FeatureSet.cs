@@ -4,5 +4,5 @@ namespace Erebor.Agent.Apps.Features;
 public static class FeatureSet
 {
     public static IReadOnlyList<IFlowFeature> All { get; } =
-        [new PipelineFeature(), new ClassifierFeature(), new ArpResponderFeature(), new DhcpFeature(), new L3LookupFeature(), new L2Feature()];
+        [new PipelineFeature(), new ClassifierFeature(), new ArpResponderFeature(), new DhcpFeature(), new L3LookupFeature(), new L2Feature(), new TunnelFeature()];
 }

@@ -9,8 +9,9 @@ namespace Erebor.Agent.Apps.Features;
 
 /// <summary>
 /// Tables 50 and 60: a unicast to a known MAC of the segment goes to that port (via reg1 and the
-/// egress table); broadcast and multicast go to the segment's other ports only, never to another
-/// segment. An unknown unicast MAC is dropped: every MAC on a segment is known.
+/// egress table; remote MACs are <see cref="TunnelFeature"/>'s); broadcast and multicast go to the
+/// segment's other ports and to the other nodes that have ports on it, never to another segment.
+/// An unknown unicast MAC is dropped: every MAC on a segment is known (l2population).
 /// </summary>
 public sealed class L2Feature : IFlowFeature
 {
@@ -39,16 +40,27 @@ public sealed class L2Feature : IFlowFeature
                 new ApplyActionsInstruction([new OutputAction(port.OfPort)]));
         }
 
-        // Output to the ingress port is skipped by OpenFlow, so one flood list per segment serves every sender.
+        // Output to the ingress port is skipped by OpenFlow, so one flood list per segment serves every
+        // local sender. Head-end replication: one copy per other node with a port on the segment,
+        // none to a node without one. What came from the tunnel floods to the local ports only.
         foreach (var segment in network.Ports.GroupBy(p => p.SegmentId))
         {
-            yield return Flow(
-                Pipeline.L2Lookup,
-                90,
-                InSegment(segment.Key).EthDst(GroupBit, GroupBit),
-                App,
-                segment.Key,
-                new ApplyActionsInstruction([.. segment.OrderBy(p => p.OfPort).Select(p => (OfpAction)new OutputAction(p.OfPort))]));
+            OfpAction[] local = [.. segment.OrderBy(p => p.OfPort).Select(p => (OfpAction)new OutputAction(p.OfPort))];
+            var nodes = network.RemotePorts.Where(p => p.SegmentId == segment.Key).Select(p => p.Endpoint).Distinct().Order().ToList();
+            OfpAction[] remote = network.Tunnel is { } tunnel && nodes.Count > 0
+                ? [new SetFieldAction(OxmField.TunnelId, segment.Key), .. nodes.SelectMany(node => new OfpAction[] { new SetFieldAction(OxmField.TunIpv4Dst, node.Value), new OutputAction(tunnel.OfPort) })]
+                : [];
+            yield return Flow(Pipeline.L2Lookup, 90, InSegment(segment.Key).EthDst(GroupBit, GroupBit), App, segment.Key, new ApplyActionsInstruction([.. local, .. remote]));
+            if (remote.Length > 0)
+            {
+                yield return Flow(
+                    Pipeline.L2Lookup,
+                    95,
+                    InSegment(segment.Key).Reg(Pipeline.InPortRegister, network.Tunnel!.OfPort).EthDst(GroupBit, GroupBit),
+                    App,
+                    segment.Key,
+                    new ApplyActionsInstruction([.. local]));
+            }
         }
     }
 }

@@ -1,3 +1,4 @@
+using Erebor.Agent.Apps.Features;
 using Erebor.Domain.Networking;
 using Erebor.OpenFlow;
 using Erebor.OpenFlow.Actions;
@@ -28,21 +29,36 @@ public sealed record L3Drop(string Reason) : L3Decision(Reason);
 public sealed record L3NextHop(MacAddress Mac, IReadOnlyList<OfpAction> Output, string Where);
 
 /// <summary>
-/// The seam for destinations on other nodes: the tunnel work resolves an address of an attached
-/// segment that is not a local port to the node owning its block (tunnel output actions). Until
-/// then nothing is remote, and an unknown address of an attached segment is "host unreachable".
+/// The seam for destinations on other nodes: resolves an address of a segment the router is
+/// attached to (through <paramref name="egress"/>) that is not a local port. See <see cref="TunnelNextHops"/>.
 /// </summary>
 public interface IRemoteNextHops
 {
-    L3NextHop? Resolve(Segment segment, Ipv4Address address);
+    L3NextHop? Resolve(NodeNetwork network, RouterInterface egress, Ipv4Address address);
 }
 
-/// <summary>No other nodes (single node, or before tunnels exist).</summary>
-public sealed class NoRemoteNextHops : IRemoteNextHops
+/// <summary>
+/// Next hops on other nodes, through the tunnel: a remote port with that address (l2population)
+/// gets the packet with its own MAC; otherwise the node whose block holds the address gets it
+/// addressed to the router's MAC on the segment, and its L3 app delivers it (the address may be a
+/// port that node has not reported yet). No tunnel, nothing is remote.
+/// </summary>
+public sealed class TunnelNextHops : IRemoteNextHops
 {
-    public static NoRemoteNextHops Instance { get; } = new();
+    public static TunnelNextHops Instance { get; } = new();
 
-    public L3NextHop? Resolve(Segment segment, Ipv4Address address) => null;
+    public L3NextHop? Resolve(NodeNetwork network, RouterInterface egress, Ipv4Address address)
+    {
+        if (network.Tunnel is not { } tunnel) { return null; }
+        if (network.RemotePorts.FirstOrDefault(p => p.SegmentId == egress.SegmentId && p.Ip == address) is { } port)
+        {
+            return new L3NextHop(port.Mac, [.. TunnelFeature.ToNode(egress.SegmentId, port.Endpoint), new OutputAction(tunnel.OfPort)], $"port {port.Name} on node {port.Node}");
+        }
+
+        return network.RemoteBlocks.Where(b => b.SegmentId == egress.SegmentId && b.Block.Contains(address)).MaxBy(b => b.Block.PrefixLength) is { } block
+            ? new L3NextHop(egress.Mac, [.. TunnelFeature.ToNode(egress.SegmentId, block.Endpoint), new OutputAction(tunnel.OfPort)], $"node {block.Node}, which holds {block.Block}")
+            : null;
+    }
 }
 
 /// <summary>
@@ -67,7 +83,7 @@ public static class L3Router
 
     public static L3Decision Decide(NodeNetwork network, ReadOnlySpan<byte> frame, uint inPort, ulong? metadata, ushort idleTimeout, IRemoteNextHops? remote = null)
     {
-        remote ??= NoRemoteNextHops.Instance;
+        remote ??= TunnelNextHops.Instance;
         if (!EthernetFrame.TryParse(frame, out var ethernet) || ethernet.EtherType != EtherType.Ipv4) { return new L3Drop("not IPv4"); }
         if (!Ipv4Packet.TryParse(ethernet.Payload, out var ip)) { return new L3Drop("malformed IPv4"); }
 
@@ -76,6 +92,7 @@ public static class L3Router
         var routerMac = ethernet.Destination;
         var ingress = network.RouterInterfaces.FirstOrDefault(i => i.SegmentId == segmentId && i.Mac == routerMac);
         if (ingress is null) { return new L3Drop($"{routerMac} is no router interface on segment {segmentId}"); }
+        if (network.IsTunnel(inPort)) { return DeliverFromTunnel(network, frame, inPort, ingress, ip.Destination, idleTimeout); }
         var interfaces = network.RouterInterfaces.Where(i => i.Router == ingress.Router).ToList();
         var destination = ip.Destination;
 
@@ -108,8 +125,7 @@ public static class L3Router
         }
 
         var (egress, nextHopIp, via) = route.Value;
-        var segment = network.SegmentOf(egress.SegmentId);
-        var hop = LocalHop(network, egress.SegmentId, nextHopIp) ?? (segment is null ? null : remote.Resolve(segment, nextHopIp));
+        var hop = LocalHop(network, egress.SegmentId, nextHopIp) ?? remote.Resolve(network, egress, nextHopIp);
         if (hop is null)
         {
             return Error(ethernet, ip, ingress, inPort, Icmpv4Type.DestinationUnreachable, (byte)DestinationUnreachableCode.HostUnreachable, $"next hop {nextHopIp} {via} is unknown");
@@ -122,17 +138,36 @@ public static class L3Router
             new DecNwTtlAction(),
             .. hop.Output,
         ];
+        return Forward(destination, Flows.InSegment(segmentId).EthDst(ingress.Mac).EthType(EtherTypes.IPv4).Ipv4Dst(destination), actions, inPort, frame, idleTimeout, $"{destination} {via} via {hop.Where}");
+    }
+
+    /// <summary>
+    /// A packet another node routed to this node's block (to the router's MAC on its egress
+    /// segment, the TTL already decremented there): delivered to the local port with that
+    /// address, not routed again, and never sent back into the tunnel.
+    /// </summary>
+    private static L3Decision DeliverFromTunnel(NodeNetwork network, ReadOnlySpan<byte> frame, uint inPort, RouterInterface ingress, Ipv4Address destination, ushort idleTimeout)
+    {
+        if (LocalHop(network, ingress.SegmentId, destination) is not { } hop) { return new L3Drop($"{destination} came through the tunnel but is no local port of segment {ingress.SegmentId}"); }
+        OfpAction[] actions = [new SetFieldAction(OxmField.EthDst, hop.Mac.Value), .. hop.Output];
+        var match = Flows.InSegment(ingress.SegmentId).InPort(inPort).EthDst(ingress.Mac).EthType(EtherTypes.IPv4).Ipv4Dst(destination);
+        return Forward(destination, match, actions, inPort, frame, idleTimeout, $"{destination} from the tunnel to {hop.Where}");
+    }
+
+    /// <summary>The per-destination flow with <paramref name="actions"/> and the PACKET_OUT that sends the first packet the same way.</summary>
+    private static L3Forward Forward(Ipv4Address destination, Match match, OfpAction[] actions, uint inPort, ReadOnlySpan<byte> frame, ushort idleTimeout, string reason)
+    {
         var flow = new FlowMod
         {
             TableId = Pipeline.L3Forwarding.Id,
             Priority = FlowPriority,
             IdleTimeout = idleTimeout,
             Cookie = new FlowCookie(ReactiveRound, AppId.L3, destination.Value).Value,
-            Match = Flows.InSegment(segmentId).EthDst(ingress.Mac).EthType(EtherTypes.IPv4).Ipv4Dst(destination),
+            Match = match,
             Instructions = [new ApplyActionsInstruction([.. actions])],
         };
         var packet = new PacketOut { InPort = inPort, Actions = [.. actions], Data = [.. frame] };
-        return new L3Forward(flow, packet, $"{destination} {via} via {hop.Where}");
+        return new L3Forward(flow, packet, reason);
     }
 
     /// <summary>The egress interface and next-hop address for <paramref name="destination"/>, by longest prefix.</summary>

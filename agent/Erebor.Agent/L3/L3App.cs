@@ -33,7 +33,7 @@ public sealed class L3App : IPacketInApp, IDisposable
         _options = options;
         _logger = logger;
         _time = time;
-        _remote = remote ?? NoRemoteNextHops.Instance;
+        _remote = remote ?? TunnelNextHops.Instance;
         _flowsInstalled = _meter.CreateCounter<long>("erebor_agent_l3_flows_installed", description: "Reactive /32 flows the L3 app installed in table 40 (one per first packet to a destination).");
         _replies = _meter.CreateCounter<long>("erebor_agent_l3_icmp_sent", description: "ICMP messages the router sent back (unreachable, time exceeded, echo reply), by type.");
     }

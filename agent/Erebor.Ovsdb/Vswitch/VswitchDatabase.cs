@@ -33,6 +33,21 @@ public sealed record ControllerSettings
 /// <param name="CorrectedColumns">Columns (or other_config keys as <c>other_config:key</c>) that had drifted and were set back.</param>
 public sealed record BridgeEnsureResult(Guid Uuid, bool Created, IReadOnlyList<string> CorrectedColumns, bool ControllerChanged);
 
+/// <summary>
+/// A tunnel port whose peer and key every flow chooses (<c>remote_ip=flow</c>, <c>key=flow</c>):
+/// one port reaches every other node, and the flows set tun_dst and tun_id per packet.
+/// <paramref name="LocalIp"/> is this node's endpoint (also the source address of the tunnel packets).
+/// </summary>
+public sealed record TunnelPortSpec(string Bridge, string Name, string Type, string LocalIp, int OfPortRequest)
+{
+    public IReadOnlyDictionary<string, string> Options => new SortedDictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["key"] = "flow",
+        ["local_ip"] = LocalIp,
+        ["remote_ip"] = "flow",
+    };
+}
+
 public sealed record OvsSystemInfo(string? OvsVersion, string? DbVersion, IReadOnlyList<string> DatapathTypes);
 
 /// <summary>The few typed operations the agent performs on the Open_vSwitch database.</summary>
@@ -116,6 +131,48 @@ public sealed class VswitchDatabase(OvsdbClient client)
             OvsdbOp.Update("Bridge", [OvsdbCondition.RowIs(bridgeUuid)], new JsonObject { ["controller"] = OvsdbValue.NamedUuid("controller") }),
             OvsdbOp.Comment($"erebor: controller of {bridgeName} set to {target}"),
         ], ct);
+        return true;
+    }
+
+    /// <summary>
+    /// Creates the tunnel port on its bridge, or sets back its type, options and ofport_request
+    /// when they drifted; returns false when all matched. Other options of the interface are replaced.
+    /// </summary>
+    public async Task<bool> EnsureTunnelPortAsync(TunnelPortSpec spec, CancellationToken ct = default)
+    {
+        var row = new JsonObject
+        {
+            ["type"] = spec.Type,
+            ["options"] = OvsdbValue.Map(spec.Options),
+            ["ofport_request"] = spec.OfPortRequest,
+        };
+        var existing = await SelectAsync("Interface", [OvsdbCondition.Equal("name", spec.Name)], ct, "_uuid", "type", "options", "ofport_request");
+        if (existing is [var current, ..])
+        {
+            if (current.GetProperty("type").GetString() == spec.Type
+                && OvsdbValue.ReadOptionalInteger(current.GetProperty("ofport_request")) == spec.OfPortRequest
+                && OvsdbValue.ReadStringMap(current.GetProperty("options")).OrderBy(o => o.Key, StringComparer.Ordinal).SequenceEqual(spec.Options))
+            {
+                return false;
+            }
+
+            await client.TransactAsync(Name,
+            [
+                OvsdbOp.Update("Interface", [OvsdbCondition.RowIs(OvsdbValue.ReadUuid(current.GetProperty("_uuid")))], row),
+                OvsdbOp.Comment($"erebor: correct tunnel port {spec.Name}"),
+            ], ct);
+            return true;
+        }
+
+        row["name"] = spec.Name;
+        var results = await client.TransactAsync(Name,
+        [
+            OvsdbOp.Insert("Interface", row, "interface"),
+            OvsdbOp.Insert("Port", new JsonObject { ["name"] = spec.Name, ["interfaces"] = OvsdbValue.NamedUuid("interface") }, "port"),
+            OvsdbOp.Mutate("Bridge", [OvsdbCondition.Equal("name", spec.Bridge)], [OvsdbMutation.Insert("ports", OvsdbValue.Set([OvsdbValue.NamedUuid("port")]))]),
+            OvsdbOp.Comment($"erebor: add tunnel port {spec.Name} to {spec.Bridge}"),
+        ], ct);
+        if (results[2].GetProperty("count").GetInt32() != 1) { throw new InvalidOperationException($"bridge {spec.Bridge} does not exist"); }
         return true;
     }
 

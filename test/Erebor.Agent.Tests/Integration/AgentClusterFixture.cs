@@ -30,14 +30,26 @@ public sealed class AgentClusterFixture : EreborClusterFixture
         return (ns, router!.Status.Interfaces.Single());
     }
 
-    /// <summary>A workload with a static address on the Subnet "net" of <paramref name="ns"/>.</summary>
-    public static Task<Workload> WorkloadAsync(OvsNode node, string name, string ns, string mac, string ipCidr, string gateway) =>
+    /// <summary>A namespace with Subnets "a" and "b" and a Router "r" joining them, Ready; returns the router's interfaces on both.</summary>
+    public async Task<(string Namespace, V1Alpha1Router.InterfaceStatus A, V1Alpha1Router.InterfaceStatus B)> TwoSubnetsAsync(string cidrA, string cidrB, string? extraRouterSpec = null)
+    {
+        var ns = await NewNamespaceAsync("l3");
+        await Cluster.ApplyAsync($"apiVersion: erebor.io/v1alpha1\nkind: Subnet\nmetadata: {{name: a, namespace: {ns}}}\nspec: {{cidr: {cidrA}}}\n");
+        await Cluster.ApplyAsync($"apiVersion: erebor.io/v1alpha1\nkind: Subnet\nmetadata: {{name: b, namespace: {ns}}}\nspec: {{cidr: {cidrB}}}\n");
+        var extra = extraRouterSpec is null ? string.Empty : ", " + extraRouterSpec;
+        await Cluster.ApplyAsync($"apiVersion: erebor.io/v1alpha1\nkind: Router\nmetadata: {{name: r, namespace: {ns}}}\nspec: {{interfaces: [{{subnet: a}}, {{subnet: b}}]{extra}}}\n");
+        var router = await Eventually.UntilAsync(() => Api.GetAsync<V1Alpha1Router>(ns, "r"), r => r is not null && Conditions.IsTrue(r.Status.Conditions, "Ready") && r.Status.Interfaces.Count == 2, TimeSpan.FromSeconds(30), "router Ready");
+        return (ns, router!.Status.Interfaces.Single(i => i.Subnet == "a"), router.Status.Interfaces.Single(i => i.Subnet == "b"));
+    }
+
+    /// <summary>A workload with a static address on the Subnet <paramref name="subnet"/> of <paramref name="ns"/>.</summary>
+    public static Task<Workload> WorkloadAsync(OvsNode node, string name, string ns, string mac, string ipCidr, string gateway, string subnet = "net") =>
         node.AddWorkloadAsync(name, new WorkloadOptions
         {
             Mac = mac,
             Ipv4Cidr = ipCidr,
             Gateway = gateway,
-            ExternalIds = new Dictionary<string, string> { ["erebor.io/subnet"] = $"{ns}/net", ["erebor.io/ip"] = ipCidr.Split('/')[0] },
+            ExternalIds = new Dictionary<string, string> { ["erebor.io/subnet"] = $"{ns}/{subnet}", ["erebor.io/ip"] = ipCidr.Split('/')[0] },
         });
 }
 

@@ -25,10 +25,10 @@ public sealed partial class L3RoutingTests(AgentClusterFixture fixture, ITestOut
     [Fact]
     public async Task Cross_subnet_ping_is_routed_by_flows_the_first_packet_installs_and_they_age_out_when_idle()
     {
-        var (ns, a, b) = await TwoSubnetsAsync("10.60.0.0/24", "10.61.0.0/24");
+        var (ns, a, b) = await fixture.TwoSubnetsAsync("10.60.0.0/24", "10.61.0.0/24");
         await using var node = await OvsNode.StartAsync("l3r");
-        await using var vm1 = await WorkloadAsync(node, "vm1", ns, "a", "02:00:00:60:00:10", "10.60.0.10/24", a.Ip);
-        await using var vm2 = await WorkloadAsync(node, "vm2", ns, "b", "02:00:00:61:00:10", "10.61.0.10/24", b.Ip);
+        await using var vm1 = await AgentClusterFixture.WorkloadAsync(node, "vm1", ns, "02:00:00:60:00:10", "10.60.0.10/24", a.Ip, "a");
+        await using var vm2 = await AgentClusterFixture.WorkloadAsync(node, "vm2", ns, "02:00:00:61:00:10", "10.61.0.10/24", b.Ip, "b");
         await using var agent = await AgentProcess.StartAsync(fixture.Cluster, node, extraArgs: ["--l3-idle-seconds", IdleSeconds.ToString(CultureInfo.InvariantCulture)]);
         await WaitRoutedAsync(node, "10.60.0.10", "10.61.0.10");
 
@@ -64,12 +64,12 @@ public sealed partial class L3RoutingTests(AgentClusterFixture fixture, ITestOut
     [Fact]
     public async Task Unknown_destinations_get_icmp_unreachable_ttl_one_gets_time_exceeded_and_static_routes_reach_an_appliance()
     {
-        var (ns, a, b) = await TwoSubnetsAsync("10.62.0.0/24", "10.63.0.0/24", "staticRoutes: [{destination: 10.99.0.0/24, nextHop: 10.63.0.20}]");
+        var (ns, a, b) = await fixture.TwoSubnetsAsync("10.62.0.0/24", "10.63.0.0/24", "staticRoutes: [{destination: 10.99.0.0/24, nextHop: 10.63.0.20}]");
         await using var node = await OvsNode.StartAsync("l3u");
-        await using var vm1 = await WorkloadAsync(node, "vm1", ns, "a", "02:00:00:62:00:10", "10.62.0.10/24", a.Ip);
-        await using var vm2 = await WorkloadAsync(node, "vm2", ns, "b", "02:00:00:63:00:10", "10.63.0.10/24", b.Ip);
+        await using var vm1 = await AgentClusterFixture.WorkloadAsync(node, "vm1", ns, "02:00:00:62:00:10", "10.62.0.10/24", a.Ip, "a");
+        await using var vm2 = await AgentClusterFixture.WorkloadAsync(node, "vm2", ns, "02:00:00:63:00:10", "10.63.0.10/24", b.Ip, "b");
         // A "gateway appliance" on subnet b: 10.99.0.1 lives behind it (on its loopback), it forwards.
-        await using var appliance = await WorkloadAsync(node, "gw", ns, "b", "02:00:00:63:00:20", "10.63.0.20/24", b.Ip);
+        await using var appliance = await AgentClusterFixture.WorkloadAsync(node, "gw", ns, "02:00:00:63:00:20", "10.63.0.20/24", b.Ip, "b");
         (await appliance.ExecAsync("ip", "addr", "add", "10.99.0.1/32", "dev", "lo")).Succeeded.Should().BeTrue();
         (await appliance.ExecAsync("sysctl", "-w", "net.ipv4.ip_forward=1")).Succeeded.Should().BeTrue();
         await using var agent = await AgentProcess.StartAsync(fixture.Cluster, node, extraArgs: ["--l3-idle-seconds", "30"]);
@@ -100,10 +100,10 @@ public sealed partial class L3RoutingTests(AgentClusterFixture fixture, ITestOut
     [Fact]
     public async Task Once_a_destination_has_its_flow_ttl_one_still_gets_time_exceeded_and_traceroute_shows_the_gateway_hop()
     {
-        var (ns, a, b) = await TwoSubnetsAsync("10.64.0.0/24", "10.65.0.0/24");
+        var (ns, a, b) = await fixture.TwoSubnetsAsync("10.64.0.0/24", "10.65.0.0/24");
         await using var node = await OvsNode.StartAsync("l3t");
-        await using var vm1 = await WorkloadAsync(node, "vm1", ns, "a", "02:00:00:64:00:10", "10.64.0.10/24", a.Ip);
-        await using var vm2 = await WorkloadAsync(node, "vm2", ns, "b", "02:00:00:65:00:10", "10.65.0.10/24", b.Ip);
+        await using var vm1 = await AgentClusterFixture.WorkloadAsync(node, "vm1", ns, "02:00:00:64:00:10", "10.64.0.10/24", a.Ip, "a");
+        await using var vm2 = await AgentClusterFixture.WorkloadAsync(node, "vm2", ns, "02:00:00:65:00:10", "10.65.0.10/24", b.Ip, "b");
         await using var agent = await AgentProcess.StartAsync(fixture.Cluster, node, extraArgs: ["--l3-idle-seconds", "60"]);
         await WaitRoutedAsync(node, "10.64.0.10", "10.65.0.10");
 
@@ -124,27 +124,6 @@ public sealed partial class L3RoutingTests(AgentClusterFixture fixture, ITestOut
         var hops = Hop().Matches(trace.StdOut).ToDictionary(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), m => m.Groups[2].Value);
         hops.Should().Equal(new Dictionary<int, string> { [1] = a.Ip, [2] = "10.65.0.10" });
     }
-
-    private async Task<(string Namespace, V1Alpha1Router.InterfaceStatus A, V1Alpha1Router.InterfaceStatus B)> TwoSubnetsAsync(string cidrA, string cidrB, string? extraRouterSpec = null)
-    {
-        var ns = "l3-" + Guid.NewGuid().ToString("N")[..6];
-        await fixture.Cluster.KubectlCheckedAsync("create", "namespace", ns);
-        await fixture.Cluster.ApplyAsync($"apiVersion: erebor.io/v1alpha1\nkind: Subnet\nmetadata: {{name: a, namespace: {ns}}}\nspec: {{cidr: {cidrA}}}\n");
-        await fixture.Cluster.ApplyAsync($"apiVersion: erebor.io/v1alpha1\nkind: Subnet\nmetadata: {{name: b, namespace: {ns}}}\nspec: {{cidr: {cidrB}}}\n");
-        var extra = extraRouterSpec is null ? string.Empty : ", " + extraRouterSpec;
-        await fixture.Cluster.ApplyAsync($"apiVersion: erebor.io/v1alpha1\nkind: Router\nmetadata: {{name: r, namespace: {ns}}}\nspec: {{interfaces: [{{subnet: a}}, {{subnet: b}}]{extra}}}\n");
-        var router = await Eventually.UntilAsync(() => fixture.Api.GetAsync<V1Alpha1Router>(ns, "r"), r => r is not null && Conditions.IsTrue(r.Status.Conditions, "Ready") && r.Status.Interfaces.Count == 2, TimeSpan.FromSeconds(30), "router Ready");
-        return (ns, router!.Status.Interfaces.Single(i => i.Subnet == "a"), router.Status.Interfaces.Single(i => i.Subnet == "b"));
-    }
-
-    private static Task<Workload> WorkloadAsync(OvsNode node, string name, string ns, string subnet, string mac, string ipCidr, string gateway) =>
-        node.AddWorkloadAsync(name, new WorkloadOptions
-        {
-            Mac = mac,
-            Ipv4Cidr = ipCidr,
-            Gateway = gateway,
-            ExternalIds = new Dictionary<string, string> { ["erebor.io/subnet"] = $"{ns}/{subnet}", ["erebor.io/ip"] = ipCidr.Split('/')[0] },
-        });
 
     /// <summary>Until both ports are wired (their ARP responder flows) and table 40 sends misses to the agent.</summary>
     private static Task WaitRoutedAsync(OvsNode node, params string[] ips) =>

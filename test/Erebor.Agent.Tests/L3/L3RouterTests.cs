@@ -192,9 +192,9 @@ public sealed class L3RouterTests
     {
         public List<(uint, Ipv4Address)> Asked { get; } = [];
 
-        public L3NextHop? Resolve(Segment segment, Ipv4Address address)
+        public L3NextHop? Resolve(NodeNetwork network, RouterInterface egress, Ipv4Address address)
         {
-            Asked.Add((segment.Id, address));
+            Asked.Add((egress.SegmentId, address));
             return new L3NextHop(MacAddress.Parse("02:00:00:00:09:09"), [new OutputAction(42)], "tunnel to node2");
         }
     }

@@ -32,7 +32,7 @@ public sealed class AgentProcess : IAsyncDisposable
         Environment.GetEnvironmentVariable("EREBOR_AGENT_BIN") is { Length: > 0 } bin ? bin : Path.Combine(AppContext.BaseDirectory, "erebor-agent");
 
     /// <summary>Starts an agent for <paramref name="node"/>; with <paramref name="waitProgrammed"/>, returns once /readyz says the pipeline is installed.</summary>
-    public static async Task<AgentProcess> StartAsync(IControlPlane cluster, OvsNode node, string? nodeName = null, string? stateDirectory = null, int? metricsPort = null, bool waitProgrammed = true, IReadOnlyList<string>? extraArgs = null, CancellationToken ct = default)
+    public static async Task<AgentProcess> StartAsync(IControlPlane cluster, OvsNode node, string? nodeName = null, string? stateDirectory = null, int? metricsPort = null, bool waitProgrammed = true, IReadOnlyList<string>? extraArgs = null, int heartbeatSeconds = 2, CancellationToken ct = default)
     {
         nodeName ??= node.Name;
         stateDirectory ??= Path.Combine(node.RootDirectory, "agent");
@@ -40,7 +40,7 @@ public sealed class AgentProcess : IAsyncDisposable
         string[] args =
         [
             "--node-name", nodeName, "--kubeconfig", cluster.KubeconfigPath, "--ovs-rundir", node.RunDirectory, "--bridge", node.BridgeName,
-            "--datapath-type", "netdev", "--state-dir", stateDirectory, "--metrics-address", $"127.0.0.1:{port}", "--heartbeat-seconds", "2",
+            "--datapath-type", "netdev", "--state-dir", stateDirectory, "--metrics-address", $"127.0.0.1:{port}", "--heartbeat-seconds", heartbeatSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             .. extraArgs ?? [],
         ];
         var process = BackgroundProcess.Start($"agent-{nodeName}", Binary, args);

@@ -13,11 +13,13 @@ public sealed class Underlay : IAsyncDisposable
 {
     public const string Bridge = "br-phy";
     private readonly OvsNode _left;
+    private readonly OvsNode _right;
     private readonly string _leftPort;
 
-    private Underlay(OvsNode left, string leftPort, string leftIp, string rightIp)
+    private Underlay(OvsNode left, OvsNode right, string leftPort, string leftIp, string rightIp)
     {
         _left = left;
+        _right = right;
         _leftPort = leftPort;
         LeftEndpoint = leftIp;
         RightEndpoint = rightIp;
@@ -33,7 +35,7 @@ public sealed class Underlay : IAsyncDisposable
         var (leftPort, rightPort) = ($"phy{suffix}a", $"phy{suffix}b");
         var (leftIp, rightIp) = ($"{network}.1", $"{network}.2");
         await Ip("link", "add", leftPort, "netns", left.NetworkNamespace, "type", "veth", "peer", "name", rightPort, "netns", right.NetworkNamespace);
-        var underlay = new Underlay(left, leftPort, leftIp, rightIp);
+        var underlay = new Underlay(left, right, leftPort, leftIp, rightIp);
         try
         {
             await AttachAsync(left, leftPort, leftIp);
@@ -51,6 +53,24 @@ public sealed class Underlay : IAsyncDisposable
     public static Task AddTunnelPortAsync(OvsNode node, string localIp, string portName = "tun0", int ofport = 100) =>
         node.VsctlAsync("add-port", node.BridgeName, portName, "--", "set", "interface", portName, "type=geneve",
             "options:remote_ip=flow", "options:key=flow", $"options:local_ip={localIp}", $"ofport_request={ofport}");
+
+    /// <summary>
+    /// Makes both vswitchds learn the other endpoint's MAC (a ping between the endpoints passes
+    /// br-phy, which OVS snoops once the node has a tunnel port), so that the first tunnelled
+    /// packet is not dropped while OVS resolves it: tests that count first packets need that.
+    /// </summary>
+    public async Task ResolveEndpointsAsync()
+    {
+        await Eventually.UntilAsync(
+            async () =>
+            {
+                await ProcessRunner.RunAsync("ping", ["-c", "1", "-W", "1", RightEndpoint], new ProcessOptions { NetworkNamespace = _left.NetworkNamespace });
+                return await _left.AppctlAsync("tnl/arp/show") + await _right.AppctlAsync("tnl/arp/show");
+            },
+            arp => arp.Contains(RightEndpoint, StringComparison.Ordinal) && arp.Contains(LeftEndpoint, StringComparison.Ordinal),
+            TimeSpan.FromSeconds(15),
+            "both nodes to resolve the other's tunnel endpoint");
+    }
 
     public async ValueTask DisposeAsync()
     {
