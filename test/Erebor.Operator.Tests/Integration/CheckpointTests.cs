@@ -102,6 +102,7 @@ public sealed class CheckpointTests(OperatorFixture fixture) : IClassFixture<Ope
         {
             await ConfigMapsAsync(ns, 20);
             await fixture.Cluster.KubectlCheckedAsync("create", "secret", "generic", "db", "-n", ns, "--from-literal=password=hunter2-in-the-clear");
+            await fixture.Cluster.ApplyAsync($"apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {{name: data, namespace: {ns}}}\nspec:\n  accessModes: [ReadWriteOnce]\n  resources: {{requests: {{storage: 1Gi}}}}\n");
             await PlanAsync(ns, "app", $"disk-{ns}");
             await CheckpointAsync(ns, "manual", "app");
 
@@ -114,6 +115,9 @@ public sealed class CheckpointTests(OperatorFixture fixture) : IClassFixture<Ope
             checkpoint.Status.Attempts.Should().Be(1);
             checkpoint.Status.StartTime.Should().NotBeNull();
             checkpoint.Status.CompletionTime.Should().BeOnOrAfter(checkpoint.Status.StartTime!.Value);
+            var skipped = checkpoint.Status.Resources.Should().ContainSingle("only what was not plainly done is listed").Subject;
+            (skipped.Kind, skipped.Name, skipped.Result).Should().Be(("PersistentVolumeClaim", "data", "Skipped"));
+            skipped.Message.Should().StartWith("[volume-data] no VolumeSnapshot API");
 
             var index = (await IndexAsync(root, checkpoint))!;
             index.Resources.Count(e => e.Key.Kind == "ConfigMap").Should().Be(20);
