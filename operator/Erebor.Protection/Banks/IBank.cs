@@ -59,6 +59,18 @@ public interface IBank : IAsyncDisposable
     /// <summary>Starts a streaming write of <paramref name="key"/> (replacing any existing object once committed).</summary>
     Task<IBankObjectWriter> OpenWriteAsync(string key, CancellationToken ct);
 
+    /// <summary>
+    /// Like <see cref="OpenWriteAsync"/> (visible only when complete, once committed), but the object
+    /// need only survive a crash of the machine after the next <see cref="SyncAsync"/>: for many
+    /// objects made durable together, e.g. a checkpoint's resources before its index, so that the
+    /// bank pays for durability once instead of once per object. Where every commit is durable
+    /// anyway (S3: a PUT has landed when it returns) it is <see cref="OpenWriteAsync"/>.
+    /// </summary>
+    Task<IBankObjectWriter> OpenBatchedWriteAsync(string key, CancellationToken ct) => OpenWriteAsync(key, ct);
+
+    /// <summary>Makes every write committed so far durable (those of <see cref="OpenBatchedWriteAsync"/> included).</summary>
+    Task SyncAsync(CancellationToken ct) => Task.CompletedTask;
+
     /// <summary>Opens an object for reading; a missing object throws <see cref="BankException"/> with <see cref="BankFailure.ObjectNotFound"/>.</summary>
     Task<Stream> OpenReadAsync(string key, CancellationToken ct);
 

@@ -25,9 +25,10 @@ public sealed class CheckpointLeaseHeldException(string message, LeaseRecord hel
 /// Writes one checkpoint (see <see cref="ICheckpointWriter"/>). <see cref="BeginAsync"/> checks the
 /// bank's format marker, refuses a checkpoint that already has an index and takes the checkpoint's
 /// lease. Each <see cref="AddAsync"/> streams one resource into its object (one encryption chunk and
-/// one bank buffer in memory), hashing the stored bytes on the way. <see cref="CommitAsync"/> reads
-/// every object back (size + SHA-256), removes objects an earlier, crashed attempt left that this
-/// one did not write, writes index.json last, reads it back, and releases the lease. Disposing
+/// one bank buffer in memory), hashing the stored bytes on the way; objects are batched writes
+/// (<see cref="IBank.OpenBatchedWriteAsync"/>). <see cref="CommitAsync"/> reads every object back
+/// (size + SHA-256), removes objects an earlier, crashed attempt left that this one did not write,
+/// syncs the bank (every object durable), writes index.json last, reads it back, and releases the lease. Disposing
 /// without commit releases the lease and leaves no index: the folder is then an orphan
 /// (<see cref="CheckpointStore.ListOrphansAsync"/>), never a checkpoint.
 /// </summary>
@@ -102,7 +103,7 @@ public sealed class CheckpointWriter : ICheckpointWriter
         try
         {
             await RenewIfDueAsync(ct).ConfigureAwait(false);
-            await using var writer = await _bank.OpenWriteAsync(_folder + objectPath, ct).ConfigureAwait(false);
+            await using var writer = await _bank.OpenBatchedWriteAsync(_folder + objectPath, ct).ConfigureAwait(false);
             long size;
             string sha;
             await using (var hashing = new HashingWriteStream(writer.Stream))
@@ -145,6 +146,7 @@ public sealed class CheckpointWriter : ICheckpointWriter
         }).ConfigureAwait(false);
 
         await RemoveStrayObjectsAsync(ct).ConfigureAwait(false);
+        await _bank.SyncAsync(ct).ConfigureAwait(false); // every object durable before the index names it
         await RenewIfDueAsync(ct).ConfigureAwait(false);
 
         var index = new CheckpointIndex(BankLayout.FormatVersion, _plan, _uid, _createdAt, [.. _entries]);
