@@ -15,11 +15,4 @@ public sealed record Machine(string Cpu, int Cores, long MemoryBytes, string Os,
             : 0;
         return new Machine(cpu, Environment.ProcessorCount, memory, RuntimeInformation.OSDescription, RuntimeInformation.FrameworkDescription);
     }
-
-    /// <summary>Peak resident set (VmHWM) of a process, in bytes.</summary>
-    public static long PeakRss(int pid)
-    {
-        var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
-    }
 }

@@ -4,6 +4,7 @@ using Erebor.Api;
 using Erebor.Harness;
 using Erebor.Harness.ControlPlane;
 using Erebor.Harness.Operator;
+using Erebor.Harness.Processes;
 using Erebor.Harness.Prometheus;
 using Erebor.Kube.Client;
 using Erebor.Kube.Runtime;
@@ -61,7 +62,7 @@ public static class OperatorBenchmark
                 TimeSpan.FromMilliseconds(250));
             var allReady = clock.Elapsed.TotalSeconds;
             var requests = ApiRequests(await op.MetricsAsync()) - requestsBefore;
-            var peak = Machine.PeakRss(op.Pid);
+            var peak = PeakRss.Of(op.Pid);
             var webhookMs = WebhookMeanMilliseconds(await cluster.KubectlCheckedAsync("get", "--raw", "/metrics"));
             say($"all Ready after {allReady:F2} s; {requests} API requests; operator peak RSS {peak / 1048576} MiB; webhook mean {webhookMs:F2} ms as the API server saw it");
             return new Result(subnets, nodes, floor, allReady, allReady / floor, requests, (double)requests / subnets, peak, webhookMs, Machine.Current());

@@ -8,6 +8,12 @@ namespace Erebor.Harness.Processes;
 public sealed record ProcessResult(string CommandLine, int ExitCode, string StdOut, string StdErr)
 {
     public bool Succeeded => ExitCode == 0;
+
+    /// <summary>From start to exit.</summary>
+    public TimeSpan Elapsed { get; init; }
+
+    /// <summary>The process's peak resident memory when <see cref="ProcessOptions.MeasurePeakRss"/> asked for it (see <see cref="PeakRss"/>).</summary>
+    public long? PeakRssBytes { get; init; }
 }
 
 /// <summary>Thrown by <see cref="ProcessRunner.RunCheckedAsync"/> when a command exits non-zero.</summary>
@@ -32,6 +38,9 @@ public sealed record ProcessOptions
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
     public string? StandardInput { get; init; }
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Poll the process's peak resident memory while it runs (<see cref="ProcessResult.PeakRssBytes"/>; one-shot commands only).</summary>
+    public bool MeasurePeakRss { get; init; }
 }
 
 /// <summary>Runs external commands (OVS tools, etcd, kube-apiserver, DHCP clients) without a shell.</summary>
@@ -46,7 +55,9 @@ public static class ProcessRunner
         var stderr = new StringBuilder();
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (stdout) { stdout.AppendLine(e.Data); } } };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (stderr) { stderr.AppendLine(e.Data); } } };
+        var clock = Stopwatch.StartNew();
         process.Start();
+        await using var memory = options.MeasurePeakRss ? PeakRss.Sample(process.Id) : null;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         if (options.StandardInput is not null)
@@ -68,12 +79,14 @@ public static class ProcessRunner
             throw new TimeoutException($"`{Describe(process.StartInfo)}` did not finish within {options.Timeout}");
         }
 
+        var elapsed = clock.Elapsed;
         process.WaitForExit(); // flushes the asynchronous output readers
+        long? peak = memory is null ? null : await memory.StopAsync();
         lock (stdout)
         {
             lock (stderr)
             {
-                return new ProcessResult(Describe(process.StartInfo), process.ExitCode, stdout.ToString(), stderr.ToString());
+                return new ProcessResult(Describe(process.StartInfo), process.ExitCode, stdout.ToString(), stderr.ToString()) { Elapsed = elapsed, PeakRssBytes = peak };
             }
         }
     }
