@@ -6,9 +6,9 @@ namespace Erebor.Demo;
 /// <summary>
 /// One simulated Kubernetes node: its Open vSwitch (private ovsdb-server + ovs-vswitchd with the
 /// userspace datapath in a network namespace of its own) and the Erebor agent the DaemonSet would
-/// run there. <see cref="Name"/> is the Node object's name.
+/// run there, with its tunnel endpoint on the underlay. <see cref="Name"/> is the Node object's name.
 /// </summary>
-internal sealed record SimulatedNode(string Name, OvsNode Ovs, AgentProcess Agent, string? TunnelEndpoint);
+internal sealed record SimulatedNode(string Name, OvsNode Ovs, AgentProcess Agent, string TunnelEndpoint);
 
 /// <summary>A "VM" on a node: a network namespace on a veth whose OVS port names the Subnet it joins.</summary>
 internal sealed record Vm(string Name, SimulatedNode Node, string Subnet, Workload Workload, DhcpLease Lease)

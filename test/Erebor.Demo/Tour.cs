@@ -27,10 +27,6 @@ internal sealed partial class Tour(Narrator narrator, Cleanup cleanup, Cancellat
 
     private static readonly string[] NodeNames = ["node-1", "node-2"];
 
-    // Pending: tunnels between nodes (issue #4 item 5) are not on main yet; this turns on the
-    // underlay, the agents' --tunnel-ip, l2population and the cross-node pings once they are.
-    private static readonly bool CrossNodeNetworking = false;
-
     // Frontend VMs on both nodes, a backend VM on node-2: every kind of path has a pair.
     private static readonly (string Name, int Node, string Subnet, string Mac)[] VmPlan =
     [
@@ -51,13 +47,12 @@ internal sealed partial class Tour(Narrator narrator, Cleanup cleanup, Cancellat
         await StartControlPlaneAsync();
         await StartOperatorAsync();
         await ApplySamplesAsync();
-        var tunnels = CrossNodeNetworking;
-        await StartNodesAsync(tunnels);
+        await StartNodesAsync();
         await LeaseAddressesAsync();
-        if (tunnels) { await LearnRemotePortsAsync(); }
-        await PingAsync(tunnels);
+        await LearnRemotePortsAsync();
+        await PingAsync();
         await ShowResourcesAsync();
-        await ShowDataPlaneAsync(tunnels);
+        await ShowDataPlaneAsync();
     }
 
     /// <summary>Where to look around by hand while the demo waits for Ctrl-C.</summary>
@@ -129,7 +124,7 @@ internal sealed partial class Tour(Narrator narrator, Cleanup cleanup, Cancellat
         narrator.Explain("the CRD schema checks shapes; the operator's webhook checks meaning and says how to fix it");
     }
 
-    private async Task StartNodesAsync(bool tunnels)
+    private async Task StartNodesAsync()
     {
         Step("two simulated nodes: each an Open vSwitch (userspace datapath) in its own network namespace, with its Erebor agent");
         var switches = new List<OvsNode>();
@@ -141,27 +136,22 @@ internal sealed partial class Tour(Narrator narrator, Cleanup cleanup, Cancellat
             narrator.Say($"{NodeNames[i]}: ovsdb-server pid {ovs.OvsdbServerPid}, ovs-vswitchd pid {ovs.VswitchdPid} in network namespace {ovs.NetworkNamespace}");
         }
 
-        string?[] endpoints = new string?[NodeNames.Length];
-        if (tunnels)
-        {
-            var underlay = cleanup.Own(await Underlay.ConnectAsync(switches[0], switches[1], UnderlayNetwork), "the underlay between the nodes");
-            endpoints = [underlay.LeftEndpoint, underlay.RightEndpoint];
-            narrator.Say($"underlay: a veth between the two namespaces, bridge {Underlay.Bridge} on each; tunnel endpoints {underlay.LeftEndpoint} ({NodeNames[0]}) and {underlay.RightEndpoint} ({NodeNames[1]})");
-        }
+        var underlay = cleanup.Own(await Underlay.ConnectAsync(switches[0], switches[1], UnderlayNetwork), "the underlay between the nodes");
+        string[] endpoints = [underlay.LeftEndpoint, underlay.RightEndpoint];
+        narrator.Say($"underlay: a veth between the two namespaces, bridge {Underlay.Bridge} on each; tunnel endpoints {endpoints[0]} ({NodeNames[0]}) and {endpoints[1]} ({NodeNames[1]})");
 
         for (var i = 0; i < NodeNames.Length; i++)
         {
-            string[] tunnelArgs = endpoints[i] is { } endpoint ? ["--tunnel-ip", endpoint] : [];
-            var agent = await AgentProcess.StartAsync(Cluster, switches[i], nodeName: NodeNames[i], extraArgs: tunnelArgs, ct: ct);
+            var agent = await AgentProcess.StartAsync(Cluster, switches[i], nodeName: NodeNames[i], extraArgs: ["--tunnel-ip", endpoints[i]], ct: ct);
             cleanup.Own(agent, $"{NodeNames[i]}'s erebor-agent (pid {agent.Pid})");
             _nodes.Add(new SimulatedNode(NodeNames[i], switches[i], agent, endpoints[i]));
             var flows = FlowCount().Match(await switches[i].OfctlAsync("dump-aggregate", switches[i].BridgeName)).Groups[1].Value;
-            narrator.Say($"{NodeNames[i]}: erebor-agent pid {agent.Pid}{string.Concat(tunnelArgs.Select(a => " " + a))} programmed {switches[i].BridgeName} with {flows} flows; metrics {agent.MetricsUrl}metrics");
+            narrator.Say($"{NodeNames[i]}: erebor-agent pid {agent.Pid} --tunnel-ip {endpoints[i]} programmed {switches[i].BridgeName} with {flows} flows; metrics {agent.MetricsUrl}metrics");
         }
 
-        narrator.Explain(tunnels
-            ? "each agent set up br-int over OVSDB, installed its whole pipeline in one OpenFlow bundle, and added a geneve tunnel port on its endpoint"
-            : "each agent set up br-int over OVSDB and installed its whole pipeline in one OpenFlow bundle");
+        // Once both tunnel ports exist, so that the first packet into the tunnel does not wait on OVS resolving the peer.
+        await underlay.ResolveEndpointsAsync();
+        narrator.Explain("each agent set up br-int over OVSDB, installed its whole pipeline in one OpenFlow bundle, and added a geneve tunnel port on its endpoint");
     }
 
     private async Task LeaseAddressesAsync()
@@ -222,38 +212,26 @@ internal sealed partial class Tour(Narrator narrator, Cleanup cleanup, Cancellat
         narrator.Explain("each agent reports its ports in its NodeAgent's status; the others install ARP answers and L2/L3 flows for them pointing into the tunnel");
     }
 
-    private async Task PingAsync(bool tunnels)
+    private async Task PingAsync()
     {
         Step("pings: same subnet across nodes, across subnets on one node, across subnets and nodes");
         var (fe1, fe2, be2) = (Vm("fe-1"), Vm("fe-2"), Vm("be-2"));
-        if (tunnels)
-        {
-            await PingAsync(fe1, fe2, "same subnet across nodes", 64,
-                $"L2: {fe1.Node.Name} answered fe-1's ARP for fe-2 itself and sent the frames through the geneve tunnel to {fe2.Node.Name}");
-        }
-        else
-        {
-            narrator.Say("skipped: same subnet across nodes (pending: tunnels between nodes are not on main yet)");
-        }
+        await PingAsync(fe1, fe2, "same subnet across nodes", 64,
+            $"L2: {fe1.Node.Name} answered fe-1's ARP for fe-2 itself and sent the frames through the geneve tunnel to {fe2.Node.Name}");
 
         await PingAsync(fe2, be2, $"across subnets on {fe2.Node.Name}", 63,
-            $"L3 on the node, no network node: the first packet went to {fe2.Node.Name}'s agent, which installed a /32 flow in table 40 (router MAC as source, TTL one lower); the rest never left OVS");
-        if (tunnels)
-        {
-            await PingAsync(fe1, be2, "across subnets and nodes", 63,
-                $"{fe1.Node.Name} routed the first packet straight into the tunnel to be-2's node, and {be2.Node.Name} routed the replies back: one hop each way");
-        }
-        else
-        {
-            narrator.Say("skipped: across subnets and nodes (pending: tunnels between nodes are not on main yet)");
-        }
+            $"L3 on the node, no network node: the first packet went to {fe2.Node.Name}'s agent, which installed a /32 flow in table 40 (router MAC as source, TTL one lower); the rest never left OVS (the first packet's detour is the max RTT)");
+        await PingAsync(fe1, be2, "across subnets and nodes", 63,
+            $"{fe1.Node.Name} routed the first packet straight into the tunnel to be-2's node, and {be2.Node.Name} routed the replies back: one hop each way");
     }
 
     private async Task PingAsync(Vm from, Vm to, string path, int expectedTtl, string explanation)
     {
         var ping = await from.Workload.PingAsync(to.Address, count: PingCount, intervalSeconds: 0.2, timeoutSeconds: 10);
-        var rtt = ping.RttAvg is { } avg ? avg.TotalMilliseconds.ToString("F2", CultureInfo.InvariantCulture) + " ms" : "-";
-        narrator.Say($"ping {from} -> {to} {to.Address}, {path}: {ping.Received}/{ping.Transmitted} replies, ttl {ping.Ttl}, rtt avg {rtt}");
+        var rtt = ping is { RttMin: { } min, RttAvg: { } avg, RttMax: { } max }
+            ? string.Join('/', new[] { min, avg, max }.Select(t => t.TotalMilliseconds.ToString("F2", CultureInfo.InvariantCulture))) + " ms"
+            : "-";
+        narrator.Say($"ping {from} -> {to} {to.Address}, {path}: {ping.Received}/{ping.Transmitted} replies, ttl {ping.Ttl}, rtt min/avg/max {rtt}");
         if (!ping.AllReceived) { narrator.Problem($"{from.Name} -> {to.Name}: {ping.Received} of {ping.Transmitted} replies\n{ping.Output}"); }
         else if (ping.Ttl != expectedTtl) { narrator.Problem($"{from.Name} -> {to.Name}: ttl {ping.Ttl}, expected {expectedTtl}"); }
 
@@ -275,7 +253,7 @@ internal sealed partial class Tour(Narrator narrator, Cleanup cleanup, Cancellat
         narrator.Explain("blocks per node, addresses used and available, conditions with reasons and the events: what an operator needs, without reading logs");
     }
 
-    private async Task ShowDataPlaneAsync(bool tunnels)
+    private async Task ShowDataPlaneAsync()
     {
         Step("the data plane: flows per table and PACKET_INs, from each agent's /metrics");
         var metrics = new List<string>();
@@ -297,10 +275,7 @@ internal sealed partial class Tour(Narrator narrator, Cleanup cleanup, Cancellat
             }
         }
 
-        if (tunnels)
-        {
-            narrator.Show($"{"tunnel packets sent",-28}{Row(m => Exposition.Sum(m, "erebor_agent_tunnel_packets_total", ("direction", "tx")))}");
-        }
+        narrator.Show($"{"tunnel packets sent",-28}{Row(m => Exposition.Sum(m, "erebor_agent_tunnel_packets_total", ("direction", "tx")))}");
 
         narrator.Explain("PACKET_INs come from DHCP and from the first packet of each routed destination only; the /32 flows then carry the rest inside OVS");
         foreach (var node in _nodes)
