@@ -40,7 +40,7 @@ chart: ## sync charts/erebor with crds/ and config/rbac (a test fails when they 
 verify-crds: crds ## fail if crds/ (or the chart's copy) is not what the types generate
 	git diff --exit-code -- crds/ charts/erebor/crds/
 
-demo: bootstrap build ## local control plane + operator + samples (see README.md)
+demo: bootstrap build ## control plane, operator, samples, two simulated nodes: DHCP and pings across subnets and nodes (see README.md)
 	@bash hack/demo.sh
 
 bench: bench-operator bench-flows bench-l3 ## every benchmark (results as JSON in bench/results/)
