@@ -185,6 +185,13 @@ public abstract class RunStatus : ConditionedStatus
 
     [Description("Resources that were skipped or failed (done ones are counted only).")]
     public List<ResourceRunStatus>? Resources { get; set; }
+
+    [Description("Who runs this now: an operator replica or a 'run' command. Another executor takes the run over only once heartbeatTime is stale.")]
+    public string? Executor { get; set; }
+
+    [Format("date-time")]
+    [Description("Renewed by the executor while it runs.")]
+    public DateTimeOffset? HeartbeatTime { get; set; }
 }
 
 [KubernetesEntity(ApiGroup.Name, ApiGroup.Version, "Checkpoint", "checkpoints", ShortNames = ["cp"], Categories = [ApiGroup.Category])]

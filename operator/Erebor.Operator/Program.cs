@@ -62,4 +62,5 @@ generateCrds.SetAction(parse =>
 root.Subcommands.Add(run);
 root.Subcommands.Add(generateCrds);
 root.Subcommands.Add(CheckpointCommand.Create());
+root.Subcommands.Add(RestoreCommand.Create(kubeconfig));
 return await root.Parse(args).InvokeAsync();

@@ -69,6 +69,7 @@ public sealed class ControllerService(
         var providers = informers.Add<V1Alpha1ProtectionProvider>();
         var plans = informers.Add<V1Alpha1ProtectionPlan>();
         var checkpoints = informers.Add<V1Alpha1Checkpoint>();
+        var restores = informers.Add<V1Alpha1Restore>();
         var statusWriter = new StatusWriter(api);
         var controllerOptions = new ControllerOptions { Workers = options.Workers };
 
@@ -98,9 +99,16 @@ public sealed class ControllerService(
         using var checkpointRunner = new ControllerRunner<V1Alpha1Checkpoint>(
             api, checkpoints, new CheckpointController(checkpointExecutor, checkpoints, ct), [new CheckpointBankDataFinalizer(checkpointExecutor)], _logger, controllerOptions);
 
+        var restoreRun = new RestoreRun(api, events, time, options.Identity, loggers.CreateLogger<RestoreRun>());
+        using var restoreRunner = new ControllerRunner<V1Alpha1Restore>(api, restores, new RestoreController(restoreRun, ct), [], _logger, controllerOptions);
+        // A Restore waiting for its Checkpoint starts when the Checkpoint becomes Available (or appears).
+        restoreRunner.Watch(checkpoints, checkpoint => restores.List()
+            .Where(r => r.Metadata.Namespace == checkpoint.Metadata.Namespace && r.Spec.Checkpoint == checkpoint.Metadata.Name)
+            .Select(r => r.Key));
+
         using var stopInformers = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var running = informers.RunAsync(stopInformers.Token);
-        var runners = new[] { subnetRunner.RunAsync(ct), routerRunner.RunAsync(ct), providerRunner.RunAsync(ct), planRunner.RunAsync(ct), checkpointRunner.RunAsync(ct) };
+        var runners = new[] { subnetRunner.RunAsync(ct), routerRunner.RunAsync(ct), providerRunner.RunAsync(ct), planRunner.RunAsync(ct), checkpointRunner.RunAsync(ct), restoreRunner.RunAsync(ct) };
         try
         {
             await informers.WaitForSyncAsync(ct);

@@ -21,6 +21,9 @@ public interface IKubeReader
 
     /// <summary>Whether the API server serves <paramref name="plural"/> in group/version (a discovery GET).</summary>
     Task<bool> ServesAsync(string group, string version, string plural, CancellationToken ct);
+
+    /// <summary>The type the API server serves for <paramref name="kind"/> in <paramref name="apiVersion"/> (plural, scope), or null when it serves none.</summary>
+    Task<ResourceType?> DiscoverAsync(string apiVersion, string kind, CancellationToken ct);
 }
 
 public static class KubeReader
@@ -119,17 +122,31 @@ internal sealed class HttpKubeReader(KubeApi api) : IKubeReader
         return total;
     }
 
-    public async Task<bool> ServesAsync(string group, string version, string plural, CancellationToken ct)
+    public async Task<bool> ServesAsync(string group, string version, string plural, CancellationToken ct) =>
+        (await ResourcesAsync(group.Length == 0 ? version : $"{group}/{version}", ct)).Any(r => r?["name"]?.GetValue<string>() == plural);
+
+    public async Task<ResourceType?> DiscoverAsync(string apiVersion, string kind, CancellationToken ct)
     {
-        var path = group.Length == 0 ? $"/api/{version}" : $"/apis/{group}/{version}";
+        // Subresources ("widgets/status") share the kind: the collection is the name without a slash.
+        var match = (await ResourcesAsync(apiVersion, ct)).OfType<JsonObject>().FirstOrDefault(r =>
+            ObjectJson.Str(r["kind"]) == kind && ObjectJson.Str(r["name"]) is { } name && !name.Contains('/', StringComparison.Ordinal));
+        if (match is null) { return null; }
+        var slash = apiVersion.IndexOf('/', StringComparison.Ordinal);
+        var (group, version) = slash < 0 ? (string.Empty, apiVersion) : (apiVersion[..slash], apiVersion[(slash + 1)..]);
+        return new ResourceType(group, version, kind, ObjectJson.Str(match["name"])!, match["namespaced"]?.GetValue<bool>() == true);
+    }
+
+    /// <summary>The discovery document's resources of one group/version (empty when it is not served).</summary>
+    private async Task<JsonArray> ResourcesAsync(string apiVersion, CancellationToken ct)
+    {
+        var path = apiVersion.Contains('/', StringComparison.Ordinal) ? $"/apis/{apiVersion}" : $"/api/{apiVersion}";
         try
         {
-            var list = JsonNode.Parse(await api.GetRawAsync(path, ct));
-            return list?["resources"] is JsonArray resources && resources.Any(r => r?["name"]?.GetValue<string>() == plural);
+            return JsonNode.Parse(await api.GetRawAsync(path, ct))?["resources"] as JsonArray ?? [];
         }
         catch (KubeApiException e) when (e.IsNotFound)
         {
-            return false;
+            return [];
         }
     }
 

@@ -39,6 +39,26 @@ public sealed class PluginSet
         _byType.GetValueOrDefault((ResourcePlugin.GroupOf(key.ApiVersion), key.Kind));
 
     /// <summary>
+    /// The plugins that restore <paramref name="index"/>: the built-ins plus a <see cref="GenericPlugin"/>
+    /// for every other type the index holds that the API server serves (found by discovery), narrowed
+    /// to <paramref name="enabled"/> like <see cref="Select"/>. A type the server does not serve gets
+    /// no plugin, so its objects are reported as skipped.
+    /// </summary>
+    public static async Task<PluginSet> ForIndexAsync(IReadOnlyCollection<string>? enabled, CheckpointIndex index, IKubeReader reader, CancellationToken ct)
+    {
+        var builtIn = BuiltInPlugins.All();
+        var generic = new List<IResourcePlugin>();
+        foreach (var (apiVersion, kind) in index.Resources.Select(e => (e.Key.ApiVersion, e.Key.Kind)).Distinct())
+        {
+            var group = ResourcePlugin.GroupOf(apiVersion);
+            if (builtIn.Concat(generic).Any(p => p.Type.Group == group && p.Type.Kind == kind)) { continue; }
+            if (await reader.DiscoverAsync(apiVersion, kind, ct) is { } type) { generic.Add(new GenericPlugin(type)); }
+        }
+
+        return Select(enabled, generic);
+    }
+
+    /// <summary>
     /// The built-in plugins (plus <paramref name="extra"/>, e.g. <see cref="GenericPlugin"/>s)
     /// narrowed to <paramref name="enabled"/> as a provider lists them ("apps/Deployment",
     /// "v1/ConfigMap" or just "ConfigMap"; empty or null enables all). An unknown name throws,

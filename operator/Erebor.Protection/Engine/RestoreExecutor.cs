@@ -30,6 +30,13 @@ public sealed class RestoreExecutor(IKubeApi api, PluginSet plugins, IKubeReader
     {
         var index = await checkpoints.ReadIndexAsync(plan, checkpointUid, ct)
             ?? throw new InvalidOperationException($"checkpoint {plan}/{checkpointUid} has no committed index: it never became Available");
+        return await RunAsync(checkpoints, index, options, reporter, ct);
+    }
+
+    /// <summary>Restores the checkpoint whose <paramref name="index"/> the caller has already read (and validated).</summary>
+    public async Task<RunSummary> RunAsync(ICheckpointReader checkpoints, CheckpointIndex index, RestoreOptions options, IRunReporter? reporter = null, CancellationToken ct = default)
+    {
+        var (plan, checkpointUid) = (index.Plan, index.CheckpointUid);
         var context = new RestoreContext(api, _reader, checkpointUid, options.Namespaces, options.ConflictPolicy);
         var tally = new RunTally(reporter ?? NullRunReporter.Instance) { Total = index.Resources.Count };
         await tally.ReportTotalAsync(ct);

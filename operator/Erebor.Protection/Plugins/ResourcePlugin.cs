@@ -26,6 +26,9 @@ public abstract class ResourcePlugin : IResourcePlugin
     /// <summary>The annotation prefix Erebor uses for its own bookkeeping on stored objects.</summary>
     public const string AnnotationPrefix = "protection.erebor.io/";
 
+    /// <summary>How the message of an object skipped by the Skip conflict policy starts: it exists (differently), it is not missing.</summary>
+    public const string ConflictSkipped = "exists and differs (conflict policy Skip)";
+
     private static readonly string[] ServerMetadata =
     [
         "uid", "resourceVersion", "generation", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds",
@@ -195,7 +198,7 @@ public abstract class ResourcePlugin : IResourcePlugin
         var summary = string.Join("; ", differences.Take(3)) + (differences.Count > 3 ? $"; and {differences.Count - 3} more" : string.Empty);
         if (context.ConflictPolicy == ConflictPolicy.Skip)
         {
-            return new ResourceResult(key, ResourceOutcome.Skipped, "exists and differs (conflict policy Skip): " + summary);
+            return new ResourceResult(key, ResourceOutcome.Skipped, $"{ConflictSkipped}: {summary}");
         }
 
         var update = desired.DeepClone().AsObject();

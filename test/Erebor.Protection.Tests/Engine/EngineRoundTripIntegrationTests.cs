@@ -19,67 +19,13 @@ public sealed class EngineRoundTripIntegrationTests(EngineClusterFixture fixture
 
     private static string NewName(string prefix) => prefix + "-" + Guid.NewGuid().ToString("N")[..8];
 
-    private async Task<List<(ResourceType Type, JsonObject Object)>> CreateAppAsync(string ns, int scale)
-    {
-        await Api.CreateAsync(KubeTypes.Namespace, new JsonObject
-        {
-            ["apiVersion"] = "v1",
-            ["kind"] = "Namespace",
-            ["metadata"] = new JsonObject { ["name"] = ns, ["labels"] = new JsonObject { ["team"] = "a" }, ["annotations"] = new JsonObject { ["note"] = "protected" } },
-        });
-        var objects = SampleApp.Objects(ns, scale);
-        foreach (var (type, obj) in objects) { await Api.CreateAsync(type, obj); }
-
-        // Status the operator would have written: must not travel with the checkpoint.
-        await Api.PatchAsync<JsonObject>(KubeTypes.Subnet, ns, "net-000", PatchType.Merge, """{"status":{"segmentId":4242,"gateway":"10.0.0.1","nodeCount":3}}""", new PatchOptions { Status = true });
-        return objects;
-    }
-
-    /// <summary>Every live object of the app's types in <paramref name="ns"/>, by plugin id and name.</summary>
-    private async Task<Dictionary<(string, string), JsonObject>> SnapshotAsync(PluginSet plugins, string ns)
-    {
-        var reader = KubeReader.For(Api);
-        var all = new Dictionary<(string, string), JsonObject>();
-        foreach (var plugin in plugins.Ordered)
-        {
-            if (plugin.Type == KubeTypes.Namespace)
-            {
-                all[(plugin.Id, ns)] = KubeReader.WithTypeMeta((await Api.GetAsync<JsonObject>(KubeTypes.Namespace, null, ns))!, KubeTypes.Namespace);
-                continue;
-            }
-
-            await foreach (var obj in reader.ListAsync(plugin.Type, ns, null, 100, CancellationToken.None)) { all[(plugin.Id, ObjectJson.Name(obj))] = obj; }
-        }
-
-        return all;
-    }
-
-    private static void AssertRestoredEqual(PluginSet plugins, Dictionary<(string, string), JsonObject> originals, Dictionary<(string, string), JsonObject> restored, NamespaceMap map, string originalNamespace)
-    {
-        var byId = plugins.Ordered.ToDictionary(p => p.Id);
-        var expectedKeys = originals.Keys.Where(k => byId[k.Item1].SkipReason(originals[k]) is null)
-            .Select(k => k.Item1 == "v1/Namespace" ? (k.Item1, map.Map(originalNamespace)) : k).ToHashSet();
-        restored.Keys.Should().BeEquivalentTo(expectedKeys);
-        var problems = new List<string>();
-        foreach (var ((id, name), original) in originals)
-        {
-            var plugin = byId[id];
-            if (plugin.SkipReason(original) is not null) { continue; }
-            var restoredName = id == "v1/Namespace" ? map.Map(name) : name;
-            var differences = RestoreComparison.Differences(plugin, original, restored[(id, restoredName)], map);
-            problems.AddRange(differences.Select(d => $"{id} {name}: {d}"));
-        }
-
-        problems.Should().BeEmpty();
-    }
-
     [Fact]
     public async Task A_checkpoint_through_the_filesystem_bank_restores_equal_and_its_secrets_are_unreadable_in_the_files()
     {
         var source = NewName("bank");
-        await CreateAppAsync(source, scale: 3);
+        await RoundTrip.CreateAppAsync(Api, source, scale: 3);
         var plugins = PluginSet.Select(null);
-        var originals = await SnapshotAsync(plugins, source);
+        var originals = await RoundTrip.SnapshotAsync(Api, plugins, source);
         var root = Directory.CreateTempSubdirectory("erebor-bank-").FullName;
         try
         {
@@ -104,7 +50,7 @@ public sealed class EngineRoundTripIntegrationTests(EngineClusterFixture fixture
             var map = new NamespaceMap(new Dictionary<string, string> { [source] = target });
             var restore = await new RestoreExecutor(Api, plugins).RunAsync(store, plan, "cp-1", new RestoreOptions(map), new RecordingReporter());
             restore.HasFailures.Should().BeFalse(string.Join("\n", restore.NotDone));
-            AssertRestoredEqual(plugins, originals, await SnapshotAsync(plugins, target), map, source);
+            RoundTrip.AssertRestoredEqual(plugins, originals, await RoundTrip.SnapshotAsync(Api, plugins, target), map, source);
         }
         finally
         {
@@ -116,10 +62,10 @@ public sealed class EngineRoundTripIntegrationTests(EngineClusterFixture fixture
     public async Task A_namespace_of_200_objects_round_trips_into_a_new_namespace_and_back_into_the_original()
     {
         var source = NewName("shop");
-        var objects = await CreateAppAsync(source, scale: 15);
+        var objects = await RoundTrip.CreateAppAsync(Api, source, scale: 15);
         objects.Count.Should().BeGreaterThanOrEqualTo(200);
         var plugins = PluginSet.Select(null);
-        var originals = await SnapshotAsync(plugins, source);
+        var originals = await RoundTrip.SnapshotAsync(Api, plugins, source);
 
         // protect
         var store = new InMemoryCheckpointStore();
@@ -148,7 +94,7 @@ public sealed class EngineRoundTripIntegrationTests(EngineClusterFixture fixture
         restore.HasFailures.Should().BeFalse(string.Join("\n", restore.NotDone));
         restore.Progress.Should().Be(new RunProgress(objects.Count + 1, objects.Count + 1, 0, 0));
         restoreReporter.Results.Where(r => r.Aspect is null).Select(r => r.Key.Kind).Distinct().Should().Equal(order, "dependencies are restored first");
-        AssertRestoredEqual(plugins, originals, await SnapshotAsync(plugins, target), map, source);
+        RoundTrip.AssertRestoredEqual(plugins, originals, await RoundTrip.SnapshotAsync(Api, plugins, target), map, source);
 
         var subnet = (await Api.GetAsync<JsonObject>(KubeTypes.Subnet, target, "net-000"))!;
         subnet["status"]?["segmentId"].Should().BeNull("a restored Subnet carries no status");
@@ -175,7 +121,7 @@ public sealed class EngineRoundTripIntegrationTests(EngineClusterFixture fixture
 
         var inPlace = await new RestoreExecutor(Api, plugins).RunAsync(store, "plan", "cp-uid-1", new RestoreOptions(NamespaceMap.Identity));
         inPlace.HasFailures.Should().BeFalse(string.Join("\n", inPlace.NotDone));
-        AssertRestoredEqual(plugins, originals, await SnapshotAsync(plugins, source), NamespaceMap.Identity, source);
+        RoundTrip.AssertRestoredEqual(plugins, originals, await RoundTrip.SnapshotAsync(Api, plugins, source), NamespaceMap.Identity, source);
         var restoredSecret = (await Api.GetAsync<JsonObject>(KubeTypes.Secret, source, "secret-001"))!;
         restoredSecret["data"]!.ToJsonString().Should().Be(originals[("v1/Secret", "secret-001")]["data"]!.ToJsonString());
     }
@@ -190,7 +136,7 @@ public sealed class EngineRoundTripIntegrationTests(EngineClusterFixture fixture
         var directory = Environment.GetEnvironmentVariable("EREBOR_RECORD_FIXTURES");
         if (string.IsNullOrEmpty(directory)) { return; }
         var ns = "recorded";
-        await CreateAppAsync(ns, scale: 3);
+        await RoundTrip.CreateAppAsync(Api, ns, scale: 3);
         var options = new System.Text.Json.JsonSerializerOptions { WriteIndented = true };
         foreach (var (id, name) in new[] { ("v1/Namespace", ns), ("v1/ServiceAccount", "sa-000"), ("v1/ConfigMap", "cm-000-0"), ("v1/Secret", "secret-000"), ("rbac.authorization.k8s.io/Role", "role-000"), ("rbac.authorization.k8s.io/RoleBinding", "rb-000"), ("v1/PersistentVolumeClaim", "data-000"), ("v1/Service", "svc-000"), ("v1/Service", "svc-001"), ("v1/Service", "svc-002"), ("apps/Deployment", "web-000"), ("apps/StatefulSet", "db-000"), ("apps/DaemonSet", "agent-000"), ("batch/Job", "job-000"), ("erebor.io/Subnet", "net-000"), ("erebor.io/Router", "router-001") })
         {
@@ -204,7 +150,7 @@ public sealed class EngineRoundTripIntegrationTests(EngineClusterFixture fixture
     public async Task Conflicts_are_skipped_or_updated_by_policy_and_an_identical_object_is_left_alone()
     {
         var source = NewName("conf");
-        await CreateAppAsync(source, scale: 1);
+        await RoundTrip.CreateAppAsync(Api, source, scale: 1);
         var plugins = PluginSet.Select(["ConfigMap", "Service", "Job", "Namespace"]);
         var store = new InMemoryCheckpointStore();
         var protect = await new ProtectExecutor(Api, plugins).RunAsync("uid-2", new ProtectionSelection([source]), store.OpenWriter("p", "uid-2"));

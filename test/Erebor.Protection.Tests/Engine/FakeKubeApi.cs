@@ -145,5 +145,8 @@ public sealed class FakeKubeApi : IKubeApi, IKubeReader
     public Task<bool> ServesAsync(string group, string version, string plural, CancellationToken ct) =>
         Task.FromResult(Served is null || Served.Contains($"{group}/{plural}"));
 
+    /// <summary>Only the built-in types: custom types are discovered against the real API server.</summary>
+    public Task<ResourceType?> DiscoverAsync(string apiVersion, string kind, CancellationToken ct) => Task.FromResult<ResourceType?>(null);
+
     public IEnumerable<JsonObject> All(ResourceType type, string? @namespace = null) => Select(type, @namespace, null).Select(o => o.DeepClone().AsObject());
 }
