@@ -44,7 +44,7 @@ public sealed class V1Alpha1ProtectionProvider : CustomResource<V1Alpha1Protecti
         [Description("Secret holding the key that encrypts Secrets in the bank (key 'key', 32 bytes base64).")]
         public SecretReference? EncryptionKeySecret { get; set; }
 
-        [Description("Enabled plugins by resource type (e.g. 'apps/Deployment'); empty enables all.")]
+        [Description("Enabled plugins by resource type (e.g. 'apps/Deployment'; a custom resource as 'group/version/Kind'); empty enables all built-in ones.")]
         public List<string>? Plugins { get; set; }
     }
 

@@ -112,7 +112,7 @@ public sealed class CheckpointExecutor(IKubeApi api, EventRecorder events, TimeP
 
         PluginSet plugins;
         ProtectionSelection selection;
-        try { plugins = PluginSet.Select(provider.Spec.Plugins); }
+        try { plugins = await PluginSet.SelectAsync(provider.Spec.Plugins, KubeReader.For(api), ct); }
         catch (Exception e) when (e is ArgumentException or ResourceGraphCycleException)
         {
             return (null, CheckpointReasons.InvalidPlugins, $"ProtectionProvider '{provider.Metadata.Name}' spec.plugins: {e.Message}");

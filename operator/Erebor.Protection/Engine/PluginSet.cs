@@ -39,6 +39,29 @@ public sealed class PluginSet
         _byType.GetValueOrDefault((ResourcePlugin.GroupOf(key.ApiVersion), key.Kind));
 
     /// <summary>
+    /// <see cref="Select"/>, where a provider may also enable a custom resource type no built-in
+    /// plugin knows, by "group/version/Kind" (e.g. "example.com/v1/Widget"): the API server's
+    /// discovery gives its plural and scope, and a <see cref="GenericPlugin"/> protects it. A type
+    /// the server does not serve is an unknown plugin.
+    /// </summary>
+    public static async Task<PluginSet> SelectAsync(IReadOnlyCollection<string>? enabled, IKubeReader reader, CancellationToken ct)
+    {
+        var builtIn = BuiltInPlugins.All();
+        var generic = new List<IResourcePlugin>();
+        foreach (var name in enabled ?? [])
+        {
+            var slash = name.LastIndexOf('/');
+            if (slash <= 0 || !name[..slash].Contains('/', StringComparison.Ordinal)) { continue; } // not group/version/Kind
+            var (apiVersion, kind) = (name[..slash], name[(slash + 1)..]);
+            var group = ResourcePlugin.GroupOf(apiVersion);
+            if (builtIn.Concat(generic).Any(p => p.Type.Group == group && p.Type.Kind == kind)) { continue; }
+            if (await reader.DiscoverAsync(apiVersion, kind, ct) is { } type) { generic.Add(new GenericPlugin(type)); }
+        }
+
+        return Select(enabled, generic);
+    }
+
+    /// <summary>
     /// The plugins that restore <paramref name="index"/>: the built-ins plus a <see cref="GenericPlugin"/>
     /// for every other type the index holds that the API server serves (found by discovery), narrowed
     /// to <paramref name="enabled"/> like <see cref="Select"/>. A type the server does not serve gets

@@ -63,8 +63,9 @@ public sealed class RestoreAcceptanceTests(RestoreOperatorFixture fixture, BankF
         var plugins = RoundTrip.PluginsWithWidgets;
         var originals = await RoundTrip.SnapshotAsync(Api, plugins, source);
         await using var bank = await banks.CreateAsync(kind);
-        var scenario = await RestoreScenario.CreateAsync(fixture, banks, bank, source);
-        var (_, index) = await scenario.CheckpointAsync("cp-1", plugins, source);
+        var scenario = await RestoreScenario.CreateAsync(fixture, banks, bank, source, [.. BuiltInPlugins.All().Select(p => p.Id), $"{RoundTrip.Widget.ApiVersion}/{RoundTrip.Widget.Kind}"]);
+        var (_, index) = await scenario.CheckpointAsync("cp-1");
+        index.Resources.Should().Contain(e => e.Key.Kind == "Widget", "the provider enables the generic plugin for Widgets");
         index.Resources.Should().HaveCount(objects.Count + 1, "every object and the namespace");
 
         // Secrets are not readable in the bank's files.
@@ -114,10 +115,9 @@ public sealed class RestoreAcceptanceTests(RestoreOperatorFixture fixture, BankF
     {
         var source = NewName("conf");
         await RoundTrip.CreateAppAsync(Api, source, scale: 1);
-        var plugins = PluginSet.Select(null);
         await using var bank = await banks.CreateAsync(BankFixture.Filesystem);
         var scenario = await RestoreScenario.CreateAsync(fixture, banks, bank, source);
-        await scenario.CheckpointAsync("cp", plugins, source);
+        await scenario.CheckpointAsync("cp");
         await Api.PatchAsync<JsonObject>(KubeTypes.ConfigMap, source, "cm-000-0", PatchType.Merge, """{"data":{"empty":"changed"}}""");
 
         await scenario.ApplyRestoreAsync("skip", "cp", policy: ConflictPolicy.Skip);
@@ -139,7 +139,6 @@ public sealed class RestoreAcceptanceTests(RestoreOperatorFixture fixture, BankF
     {
         var source = NewName("wait");
         await RoundTrip.CreateAppAsync(Api, source, scale: 1);
-        var plugins = PluginSet.Select(null);
         await using var bank = await banks.CreateAsync(BankFixture.Filesystem);
         var scenario = await RestoreScenario.CreateAsync(fixture, banks, bank, source);
         var target = NewName("later");
@@ -150,22 +149,24 @@ public sealed class RestoreAcceptanceTests(RestoreOperatorFixture fixture, BankF
         Conditions.Find(missing.Status.Conditions, ConditionTypes.Ready)!.Reason.Should().Be("CheckpointNotFound");
         Conditions.Find(missing.Status.Conditions, ConditionTypes.Ready)!.Message.Should().Be($"Checkpoint {scenario.AdminNamespace}/cp-later does not exist");
 
-        await fixture.Cluster.ApplyAsync($"apiVersion: erebor.io/v1alpha1\nkind: Checkpoint\nmetadata: {{name: cp-later, namespace: {scenario.AdminNamespace}}}\nspec: {{plan: {RestoreScenario.PlanName}}}\n");
-        await scenario.SetCheckpointPhaseAsync("cp-later", RunPhase.Protecting);
+        // A Checkpoint that is not Available (its plan does not exist: Error): Pending, saying why.
+        await fixture.Cluster.ApplyAsync($"apiVersion: erebor.io/v1alpha1\nkind: Checkpoint\nmetadata: {{name: cp-later, namespace: {scenario.AdminNamespace}}}\nspec: {{plan: no-such-plan}}\n");
         var pending = await Harness.Eventually.UntilAsync(() => scenario.GetRestoreAsync("early"),
-            r => Conditions.Find(r!.Status.Conditions, ConditionTypes.Ready)?.Message.Contains("is Protecting", StringComparison.Ordinal) == true, TimeSpan.FromSeconds(30), "Restore early waiting for the Protecting checkpoint");
+            r => Conditions.Find(r!.Status.Conditions, ConditionTypes.Ready)?.Message.Contains("is Error", StringComparison.Ordinal) == true, TimeSpan.FromSeconds(30), "Restore early waiting for the failed checkpoint");
         pending!.Status.Phase.Should().Be(RunPhase.Pending);
         Conditions.Find(pending.Status.Conditions, ConditionTypes.Ready)!.Reason.Should().Be("CheckpointNotAvailable");
+        Conditions.Find(pending.Status.Conditions, ConditionTypes.Ready)!.Message.Should().Be("Checkpoint cp-later is Error; the restore starts when it is Available");
         (await Api.GetAsync<JsonObject>(KubeTypes.Namespace, null, target)).Should().BeNull("nothing is restored before the checkpoint is Available");
 
-        await fixture.Cluster.KubectlCheckedAsync("delete", "checkpoint", "cp-later", "-n", scenario.AdminNamespace);
-        await scenario.CheckpointAsync("cp-later", plugins, source);
+        // The same name again, of the real plan: once Available, the waiting Restore runs.
+        await fixture.Cluster.KubectlCheckedAsync("delete", "checkpoint", "cp-later", "-n", scenario.AdminNamespace, "--timeout=60s");
+        await scenario.CheckpointAsync("cp-later");
         var done = await scenario.WaitForPhaseAsync("early", RunPhase.Completed);
         done.Status.ResourcesDone.Should().BeGreaterThan(10);
         (await Api.GetAsync<JsonObject>(KubeTypes.ConfigMap, target, "cm-000-0")).Should().NotBeNull();
 
         // A malformed index: Error with the reader's message, nothing restored.
-        var (checkpoint, _) = await scenario.CheckpointAsync("cp-bad", plugins, source);
+        var (checkpoint, _) = await scenario.CheckpointAsync("cp-bad");
         var indexFile = Path.Combine(bank.RawDirectory, "plans", scenario.AdminNamespace, RestoreScenario.PlanName, "checkpoints", checkpoint.Metadata.Uid!, "index.json");
         var text = await File.ReadAllTextAsync(indexFile);
         await File.WriteAllTextAsync(indexFile, text.Replace("\"formatVersion\":1", "\"formatVersion\":7", StringComparison.Ordinal).Replace("\"formatVersion\": 1", "\"formatVersion\": 7", StringComparison.Ordinal));
@@ -188,7 +189,7 @@ public sealed class RestoreAcceptanceTests(RestoreOperatorFixture fixture, BankF
         var originals = await RoundTrip.SnapshotAsync(Api, plugins, source);
         await using var bank = await banks.CreateAsync(BankFixture.Filesystem);
         var scenario = await RestoreScenario.CreateAsync(fixture, banks, bank, source);
-        await scenario.CheckpointAsync("cp", plugins, source);
+        await scenario.CheckpointAsync("cp");
         var target = NewName("killcopy");
 
         await scenario.ApplyRestoreAsync("crash", "cp", targetNamespace: target);

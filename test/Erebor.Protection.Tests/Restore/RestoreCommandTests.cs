@@ -30,7 +30,7 @@ public sealed class RestoreCommandTests(EngineClusterFixture fixture, BankFixtur
         var originals = await RoundTrip.SnapshotAsync(fixture.Api, plugins, source);
         await using var bank = await banks.CreateAsync(BankFixture.S3);
         var scenario = await RestoreScenario.CreateAsync(fixture, banks, bank, source);
-        await scenario.CheckpointAsync("cp", plugins, source);
+        await scenario.CheckpointAsync("cp", viaCommand: true);
         var target = source + "-copy";
         await scenario.ApplyRestoreAsync("cli", "cp", targetNamespace: target);
 

@@ -2,6 +2,9 @@ using System.Text.Json.Nodes;
 using Erebor.Api;
 using Erebor.Harness;
 using Erebor.Harness.ControlPlane;
+using Erebor.Harness.Operator;
+using Erebor.Harness.Processes;
+using Erebor.Harness.Storage;
 using Erebor.Kube.Client;
 using Erebor.Kube.Entities;
 using Erebor.Protection.Checkpoints;
@@ -37,7 +40,8 @@ public sealed class RestoreScenario
     public string PlanKey => $"{AdminNamespace}/{PlanName}";
     private KubeApi Api => Cluster.Api;
 
-    public static async Task<RestoreScenario> CreateAsync(EreborClusterFixture cluster, BankFixture banks, TestBank bank, string source)
+    /// <summary>The provider enables <paramref name="plugins"/> (all built-in ones when null).</summary>
+    public static async Task<RestoreScenario> CreateAsync(EreborClusterFixture cluster, BankFixture banks, TestBank bank, string source, IReadOnlyList<string>? plugins = null)
     {
         var admin = await cluster.NewNamespaceAsync("backup");
         var keyBytes = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
@@ -62,6 +66,7 @@ public sealed class RestoreScenario
             spec:
               bank: {{bankSpec}}
               encryptionKeySecret: {namespace: {{admin}}, name: bank-key}
+              plugins: [{{string.Join(", ", plugins ?? [])}}]
             ---
             apiVersion: erebor.io/v1alpha1
             kind: ProtectionPlan
@@ -74,26 +79,29 @@ public sealed class RestoreScenario
     }
 
     /// <summary>
-    /// An Available Checkpoint of <paramref name="source"/>: the Checkpoint object applied with
-    /// kubectl, its data protected by the engine into the provider's bank under the Checkpoint's
-    /// uid, then its status set to Available (what the Checkpoint controller does).
+    /// An Available Checkpoint of the plan: applied with kubectl, then run by the operator's
+    /// Checkpoint controller, or (<paramref name="viaCommand"/>, no operator running) by
+    /// <c>erebor-operator checkpoint run</c>. Returns it with the index it committed to the bank.
     /// </summary>
-    public async Task<(V1Alpha1Checkpoint Checkpoint, CheckpointIndex Index)> CheckpointAsync(string name, PluginSet plugins, string source)
+    public async Task<(V1Alpha1Checkpoint Checkpoint, CheckpointIndex Index)> CheckpointAsync(string name, bool viaCommand = false)
     {
         await Cluster.Cluster.ApplyAsync($"apiVersion: erebor.io/v1alpha1\nkind: Checkpoint\nmetadata: {{name: {name}, namespace: {AdminNamespace}}}\nspec: {{plan: {PlanName}}}\n");
-        var checkpoint = (await Api.GetAsync<V1Alpha1Checkpoint>(AdminNamespace, name))!;
-        var store = new CheckpointStore(Bank.Bank, Key);
-        ProtectResult protect;
-        await using (var writer = await store.BeginAsync(PlanKey, checkpoint.Metadata.Uid!, "restore-test", CancellationToken.None))
+        if (viaCommand)
         {
-            protect = await new ProtectExecutor(Api, plugins).RunAsync(checkpoint.Metadata.Uid!, new ProtectionSelection([source]), writer);
+            var run = await ProcessRunner.RunAsync(OperatorProcess.Binary, ["checkpoint", "run", $"{AdminNamespace}/{name}", "--kubeconfig", Cluster.Cluster.KubeconfigPath], new ProcessOptions { Timeout = TimeSpan.FromMinutes(3) });
+            run.ExitCode.Should().Be(0, run.StdErr);
         }
 
-        protect.Summary.HasFailures.Should().BeFalse(string.Join("\n", protect.Summary.NotDone));
-        await SetCheckpointPhaseAsync(name, RunPhase.Available, protect.Index.Resources.Count);
-        return (checkpoint, protect.Index);
+        RunPhase[] final = [RunPhase.Available, RunPhase.PartiallyFailed, RunPhase.Error];
+        var checkpoint = await Eventually.UntilAsync(() => Api.GetAsync<V1Alpha1Checkpoint>(AdminNamespace, name), c => c?.Status.Phase is { } p && final.Contains(p),
+            TimeSpan.FromMinutes(2), $"Checkpoint {name} done");
+        checkpoint!.Status.Phase.Should().Be(RunPhase.Available, KubeJson.Serialize(checkpoint.Status));
+        var index = await new CheckpointStore(Bank.Bank, Key).ReadIndexAsync(PlanKey, checkpoint.Metadata.Uid!, CancellationToken.None);
+        index.Should().NotBeNull("an Available checkpoint has a committed index");
+        return (checkpoint, index!);
     }
 
+    /// <summary>Sets a Checkpoint's phase as its controller would (only where no operator runs).</summary>
     public Task SetCheckpointPhaseAsync(string name, RunPhase phase, int resources = 0) =>
         Api.PatchAsync<JsonObject>(ResourceType.For<V1Alpha1Checkpoint>(), AdminNamespace, name, PatchType.Merge,
             new JsonObject { ["status"] = new JsonObject { ["phase"] = phase.ToString(), ["resourcesDone"] = resources, ["resourcesTotal"] = resources } }.ToJsonString(),
