@@ -44,11 +44,21 @@ public sealed class DeploymentManifestTests(CrdClusterFixture fixture) : IClassF
         {
             await fixture.Cluster.KubectlCheckedAsync("create", "secret", "generic", "rbac-key", "-n", "erebor-system", $"--from-literal=key={Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32))}");
             await fixture.Cluster.KubectlCheckedAsync("create", "secret", "generic", "app-secret", "-n", "rbac", "--from-literal=a=b");
+            // A Role granting what the operator itself does not hold: restoring it needs escalate and bind.
+            await fixture.Cluster.KubectlCheckedAsync("create", "role", "pod-reader", "-n", "rbac", "--verb=get", "--resource=pods");
+            await fixture.Cluster.KubectlCheckedAsync("create", "rolebinding", "pod-reader", "-n", "rbac", "--role=pod-reader", "--user=alice");
             await fixture.Cluster.ApplyAsync($"apiVersion: erebor.io/v1alpha1\nkind: ProtectionProvider\nmetadata: {{name: rbac-disk}}\nspec:\n  bank: {{type: Filesystem, path: {bank}}}\n  encryptionKeySecret: {{namespace: erebor-system, name: rbac-key}}\n");
             await fixture.Cluster.ApplyAsync("apiVersion: erebor.io/v1alpha1\nkind: ProtectionPlan\nmetadata: {name: app, namespace: rbac}\nspec: {provider: rbac-disk}\n---\napiVersion: erebor.io/v1alpha1\nkind: Checkpoint\nmetadata: {name: now, namespace: rbac}\nspec: {plan: app}\n");
             var checkpoint = await Eventually.UntilAsync(() => admin.GetAsync<V1Alpha1Checkpoint>("rbac", "now"), c => c?.Status.Phase is RunPhase.Available or RunPhase.PartiallyFailed or RunPhase.Error, TimeSpan.FromSeconds(60), "the checkpoint to finish under the service account");
             checkpoint!.Status.Phase.Should().Be(RunPhase.Available, Conditions.Find(checkpoint.Status.Conditions, "Ready")?.Message);
             checkpoint.Status.Resources.Should().BeEmpty("nothing was skipped or failed for lack of permissions");
+
+            // A restore creates every kind (the Role included) in another namespace.
+            await fixture.Cluster.ApplyAsync("apiVersion: erebor.io/v1alpha1\nkind: Restore\nmetadata: {name: copy, namespace: rbac}\nspec: {checkpoint: now, targetNamespace: rbac-copy}\n");
+            var restore = await Eventually.UntilAsync(() => admin.GetAsync<V1Alpha1Restore>("rbac", "copy"), r => r?.Status.Phase is RunPhase.Completed or RunPhase.PartiallyFailed or RunPhase.Error, TimeSpan.FromSeconds(60), "the restore to finish under the service account");
+            restore!.Status.Phase.Should().Be(RunPhase.Completed, Conditions.Find(restore.Status.Conditions, "Ready")?.Message);
+            restore.Status.Resources.Should().BeNullOrEmpty("nothing was skipped or failed for lack of permissions");
+            (await fixture.Cluster.KubectlCheckedAsync("get", "role", "pod-reader", "-n", "rbac-copy")).Should().Contain("pod-reader");
             await fixture.Cluster.KubectlCheckedAsync("delete", "checkpoint", "now", "-n", "rbac", "--timeout=60s");
         }
         finally
@@ -56,8 +66,13 @@ public sealed class DeploymentManifestTests(CrdClusterFixture fixture) : IClassF
             Directory.Delete(bank, recursive: true);
         }
 
-        var forbidden = await fixture.Cluster.KubectlAsync("--kubeconfig", kubeconfig, "auth", "can-i", "create", "secrets", "-n", "kube-system");
-        forbidden.StdOut.Trim().Should().Be("no", "the operator writes Secrets only in its own namespace");
+        // Restores create Secrets anywhere; deleting them, or watching them, the operator never does.
+        foreach (var verb in new[] { "delete", "watch" })
+        {
+            var forbidden = await fixture.Cluster.KubectlAsync("--kubeconfig", kubeconfig, "auth", "can-i", verb, "secrets", "-n", "kube-system");
+            forbidden.StdOut.Trim().Should().Be("no", $"the operator may not {verb} Secrets outside its namespace");
+        }
+
         replica.OutputTail().Should().NotContain("Forbidden");
     }
 }
