@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Erebor.Agent.Apps;
 using Erebor.Agent.Apps.Features;
+using Erebor.Agent.Apps.L3;
 using Erebor.Agent.Flows;
 using Erebor.Agent.Network;
 using Erebor.Agent.Status;
@@ -183,6 +184,7 @@ public sealed class AgentService(
             }
 
             network = RemoteNetwork.Add(network, subnets.List(), nodeAgents.List(), options.NodeName, RemoteNetwork.TunnelOf(interfaces.Interfaces.Values, options.TunnelEndpoint));
+            var moved = L3Router.MovedDestinations(_network, network);
             _network = network;
             metrics.SetRemotePorts(network.RemotePorts.GroupBy(p => p.Node).ToDictionary(g => g.Key, g => g.Count()));
             var flows = FlowPlan.Build(network, FeatureSet.All, round: 0);
@@ -198,6 +200,7 @@ public sealed class AgentService(
                     await synchronizer.UpdateAsync(flows, ct);
                 }
 
+                foreach (var l3 in _apps.Values.OfType<L3.L3App>()) { await l3.ForgetAsync(moved, ct); }
                 Programmed = true;
             }
             catch (Exception e) when (e is OpenFlowConnectionException or OpenFlowErrorException or OpenFlowBundleException or TimeoutException && !ct.IsCancellationRequested)

@@ -170,6 +170,31 @@ public static class L3Router
         return new L3Forward(flow, packet, reason);
     }
 
+    /// <summary>
+    /// Addresses whose port left, or now sits elsewhere (another MAC, ofport or node) in
+    /// <paramref name="after"/> than in <paramref name="before"/>: their reactive /32s would keep
+    /// sending traffic to the old place until idle, so the L3 app deletes them (the next packet
+    /// reinstalls them). Ports that only appear need nothing: nothing was installed for them.
+    /// </summary>
+    public static IReadOnlyList<Ipv4Address> MovedDestinations(NodeNetwork before, NodeNetwork after)
+    {
+        var now = Locations(after).ToHashSet();
+        return [.. Locations(before).Where(l => !now.Contains(l)).Select(l => l.Ip).Distinct().Order()];
+
+        static IEnumerable<(Ipv4Address Ip, uint Segment, MacAddress Mac, string Where)> Locations(NodeNetwork network) =>
+            network.Ports.Where(p => p.Ip is not null).Select(p => (p.Ip!.Value, p.SegmentId, p.Mac, $"port {p.OfPort}"))
+                .Concat(network.RemotePorts.Where(p => p.Ip is not null).Select(p => (p.Ip!.Value, p.SegmentId, p.Mac, $"node {p.Endpoint}")));
+    }
+
+    /// <summary>Deletes the reactive flows of <paramref name="destination"/> (their cookie carries it) in every segment.</summary>
+    public static FlowMod Forget(Ipv4Address destination) => new()
+    {
+        Command = FlowModCommand.Delete,
+        TableId = Pipeline.L3Forwarding.Id,
+        Cookie = new FlowCookie(ReactiveRound, AppId.L3, destination.Value).Value,
+        CookieMask = ulong.MaxValue,
+    };
+
     /// <summary>The egress interface and next-hop address for <paramref name="destination"/>, by longest prefix.</summary>
     public static (RouterInterface Egress, Ipv4Address NextHop, string Via)? BestRoute(NodeNetwork network, IReadOnlyList<RouterInterface> interfaces, string router, Ipv4Address destination)
     {

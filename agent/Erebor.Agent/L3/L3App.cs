@@ -77,6 +77,14 @@ public sealed class L3App : IPacketInApp, IDisposable
         }
     }
 
+    /// <summary>Deletes the reactive flows of destinations that moved or left (<see cref="L3Router.MovedDestinations"/>).</summary>
+    public async Task ForgetAsync(IReadOnlyList<Ipv4Address> destinations, CancellationToken ct)
+    {
+        if (destinations.Count == 0 || _connection is not { IsConnected: true } connection) { return; }
+        foreach (var destination in destinations) { await connection.SendAsync(L3Router.Forget(destination), ct); }
+        _logger.LogInformation("L3: forgot the routes to {Destinations}, which moved or left", string.Join(", ", destinations));
+    }
+
     private bool TakeToken(Ipv4Address sender)
     {
         var now = _time.GetTimestamp();

@@ -71,6 +71,26 @@ public sealed class TunnelL3Tests
     }
 
     [Fact]
+    public void Addresses_whose_port_left_or_moved_are_forgotten_and_new_ones_need_nothing()
+    {
+        var moved = Network with
+        {
+            Ports = [.. Network.Ports, new LocalPort("db1-here", 5, RemoteDbMac, Db.Id, Ipv4Address.Parse("10.0.2.42"))],
+            RemotePorts = [new RemotePort("db9", "node2", Node2, MacAddress.Parse("02:00:00:00:02:99"), Db.Id, Ipv4Address.Parse("10.0.2.99"))],
+        };
+
+        L3Router.MovedDestinations(Network, moved).Should().Equal([Ipv4Address.Parse("10.0.2.42")], "db1 moved from node 2 to a local port; db9 is new");
+        L3Router.MovedDestinations(moved, Network).Should().Equal([Ipv4Address.Parse("10.0.2.42"), Ipv4Address.Parse("10.0.2.99")], "db1 moved back, db9 left");
+        L3Router.MovedDestinations(Network, Network with { RemotePorts = [.. Network.RemotePorts] }).Should().BeEmpty();
+
+        var forget = L3Router.Forget(Ipv4Address.Parse("10.0.2.42"));
+        forget.Command.Should().Be(OpenFlow.Messages.FlowModCommand.Delete);
+        forget.TableId.Should().Be(Pipeline.L3Forwarding.Id);
+        forget.CookieMask.Should().Be(ulong.MaxValue);
+        FlowCookie.Parse(forget.Cookie).Should().Be(new FlowCookie(L3Router.ReactiveRound, AppId.L3, Ipv4Address.Parse("10.0.2.42").Value), "the reactive flows' own cookie");
+    }
+
+    [Fact]
     public void A_packet_another_node_routed_here_is_delivered_to_the_local_port_without_a_second_ttl_decrement()
     {
         // Node 2 routed 10.0.2.x -> 10.0.1.10 to this node's block: it arrives on the Web segment, to the router's Web MAC.

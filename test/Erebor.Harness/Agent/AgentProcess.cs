@@ -78,9 +78,9 @@ public sealed class AgentProcess : IAsyncDisposable
                 using var response = await http.GetAsync(new Uri(MetricsUrl, "/readyz"), ct);
                 if (response.IsSuccessStatusCode) { return; }
             }
-            catch (HttpRequestException)
+            catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !ct.IsCancellationRequested))
             {
-                // not listening yet
+                // not listening yet, or too busy to answer within the request timeout
             }
 
             await Task.Delay(100, ct);
