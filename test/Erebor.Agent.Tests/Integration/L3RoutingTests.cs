@@ -48,7 +48,7 @@ public sealed partial class L3RoutingTests(AgentClusterFixture fixture, ITestOut
 
         var steady = await vm1.PingAsync("10.61.0.10", count: 1000, intervalSeconds: 0.002, timeoutSeconds: 60);
         output.WriteLine($"1000 pings: {steady.Received} received, rtt min/avg/max {steady.RttMin?.TotalMilliseconds:F3}/{steady.RttAvg?.TotalMilliseconds:F3}/{steady.RttMax?.TotalMilliseconds:F3} ms");
-        steady.Received.Should().Be(1000);
+        steady.Received.Should().BeGreaterThanOrEqualTo(1000, "ping -w sends until 1000 are answered (a reply arriving late can make it 1001)");
         L3PacketIns(await agent.MetricsAsync()).Should().Be(afterFirst, "later packets never reach the agent");
 
         var idle = System.Diagnostics.Stopwatch.StartNew();

@@ -88,7 +88,7 @@ public sealed partial class MultiNodeTests(AgentClusterFixture fixture, ITestOut
 
         var steady = await vm1.PingAsync("10.77.0.10", count: 1000, intervalSeconds: 0.01, timeoutSeconds: 60);
         output.WriteLine($"1000 pings: {steady.Received} received, ttl {steady.Ttl}, rtt min/avg/max {steady.RttMin?.TotalMilliseconds:F3}/{steady.RttAvg?.TotalMilliseconds:F3}/{steady.RttMax?.TotalMilliseconds:F3} ms");
-        steady.Received.Should().Be(1000);
+        steady.Received.Should().BeGreaterThanOrEqualTo(1000, "ping -w sends until 1000 are answered (a reply arriving late can make it 1001)");
         steady.Ttl.Should().Be(63);
         (L3PacketIns(await nodes.Agent1.MetricsAsync()), L3PacketIns(await nodes.Agent2.MetricsAsync())).Should().Be(afterFirst, "later packets never reach either agent");
 
