@@ -14,6 +14,8 @@ public interface IPacketInApp
     /// <summary>
     /// Called on the agent's packet loop, one packet at a time per app, with the network the
     /// flows were last programmed from. Must not block: I/O belongs behind the app's own queues.
+    /// A task that does not complete at once (the app waits for its own I/O) does not hold up the
+    /// loop: the next packets are handed to the app meanwhile, and its PACKET_OUTs go out when it completes.
     /// </summary>
     ValueTask<IReadOnlyList<PacketOut>> OnPacketInAsync(PacketIn packetIn, NodeNetwork network, CancellationToken ct);
 

@@ -1,4 +1,6 @@
 using System.Net;
+using Erebor.Agent.Apps.Dhcp;
+using Erebor.Agent.Apps.Features;
 
 namespace Erebor.Agent;
 
@@ -38,6 +40,12 @@ public sealed record AgentOptions
 
     /// <summary>Idle timeout of the L3 app's reactive per-destination flows.</summary>
     public TimeSpan L3IdleTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>PACKET_IN rate limits (the DHCP ones can be raised on the command line).</summary>
+    public PacketInLimits PacketInLimits { get; init; } = PacketInLimits.Default;
+
+    /// <summary>Lease timings (the grace period can be set on the command line).</summary>
+    public LeasePolicy LeasePolicy { get; init; } = LeasePolicy.Default;
 
     public string ResolvedOvsdbEndpoint => OvsdbEndpoint ?? $"unix:{Path.Combine(OvsRunDirectory, "db.sock")}";
 

@@ -73,7 +73,7 @@ public sealed class AgentService(
         nodeAgents.Changed += e => { if (l2Population.Matter(e)) { Signal(); } };
         foreach (var app in _apps.Values) { app.StateChanged += Signal; }
 
-        var synchronizer = new FlowSynchronizer(openFlow, metrics, loggers.CreateLogger<FlowSynchronizer>());
+        var synchronizer = new FlowSynchronizer(openFlow, metrics, loggers.CreateLogger<FlowSynchronizer>(), options.PacketInLimits);
         var tasks = new List<Task>
         {
             subnets.RunAsync(stoppingToken),
@@ -158,13 +158,32 @@ public sealed class AgentService(
         var app = FlowCookie.Parse(packetIn.Cookie).App;
         metrics.PacketIn(app, packetIn.Reason.ToString().ToLowerInvariant());
         if (!_apps.TryGetValue(app, out var handler)) { return; }
+        ValueTask<IReadOnlyList<PacketOut>> replies;
         try
         {
-            foreach (var reply in await handler.OnPacketInAsync(packetIn, _network, ct)) { await openFlow.SendAsync(reply, ct); }
+            replies = handler.OnPacketInAsync(packetIn, _network, ct);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // One bad packet must not stop the packet loop for every app.
+            _logger.LogWarning(e, "{App} app failed on a PACKET_IN from port {Port}", app, packetIn.InPort);
+            return;
+        }
+
+        // An app that waits on its own I/O (DHCP: the lease file before an ACK) does not hold up
+        // the loop: its replies go out when ready, and the next packets are handled meanwhile.
+        if (replies.IsCompleted) { await SendRepliesAsync(openFlow, app, packetIn, replies, ct); }
+        else { _ = SendRepliesAsync(openFlow, app, packetIn, replies, ct); }
+    }
+
+    private async Task SendRepliesAsync(OpenFlowConnection openFlow, AppId app, PacketIn packetIn, ValueTask<IReadOnlyList<PacketOut>> replies, CancellationToken ct)
+    {
+        try
+        {
+            foreach (var reply in await replies) { await openFlow.SendAsync(reply, ct); }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
             _logger.LogWarning(e, "{App} app failed on a PACKET_IN from port {Port}", app, packetIn.InPort);
         }
     }
@@ -187,6 +206,7 @@ public sealed class AgentService(
             var moved = L3Router.MovedDestinations(_network, network);
             _network = network;
             metrics.SetRemotePorts(network.RemotePorts.GroupBy(p => p.Node).ToDictionary(g => g.Key, g => g.Count()));
+            foreach (var observer in _apps.Values.OfType<INetworkObserver>()) { observer.OnNetworkChanged(network); }
             var flows = FlowPlan.Build(network, FeatureSet.All, round: 0);
             try
             {

@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Net;
 using Erebor.Agent;
 using Erebor.Agent.Apps;
+using Erebor.Agent.Apps.Dhcp;
+using Erebor.Agent.Apps.Features;
 using Erebor.Agent.L3;
 using Erebor.Agent.Status;
 using Erebor.Kube.Client;
@@ -26,9 +28,12 @@ var tunnelIp = new Option<string?>("--tunnel-ip") { Description = "address other
 var metricsAddress = new Option<string>("--metrics-address") { Description = "address:port for /metrics, /healthz, /readyz", DefaultValueFactory = _ => "127.0.0.1:9090" };
 var heartbeat = new Option<int>("--heartbeat-seconds") { Description = "how often the NodeAgent status is written", DefaultValueFactory = _ => 10 };
 var l3Idle = new Option<int>("--l3-idle-seconds") { Description = "idle timeout of the reactive L3 per-destination flows", DefaultValueFactory = _ => 30 };
+var dhcpRate = new Option<uint>("--dhcp-rate") { Description = "DHCP packets per second all ports together may send to the agent", DefaultValueFactory = _ => PacketInLimits.Default.Dhcp };
+var dhcpPortRate = new Option<uint>("--dhcp-port-rate") { Description = "DHCP packets per second one port may send to the agent", DefaultValueFactory = _ => PacketInLimits.Default.DhcpPerPort };
+var dhcpGrace = new Option<int>("--dhcp-grace-seconds") { Description = "how long a departed port's (or expired) lease keeps its address", DefaultValueFactory = _ => (int)LeasePolicy.Default.Grace.TotalSeconds };
 var logFormat = new Option<string>("--log-format") { Description = "text or json", DefaultValueFactory = _ => "text" };
 logFormat.AcceptOnlyFromAmong("text", "json");
-foreach (var option in new Option[] { nodeName, kubeconfig, ovsRunDir, ovsdb, bridge, datapath, stateDir, controllerSocket, tunnelIp, metricsAddress, heartbeat, l3Idle, logFormat })
+foreach (var option in new Option[] { nodeName, kubeconfig, ovsRunDir, ovsdb, bridge, datapath, stateDir, controllerSocket, tunnelIp, metricsAddress, heartbeat, l3Idle, dhcpRate, dhcpPortRate, dhcpGrace, logFormat })
 {
     root.Options.Add(option);
 }
@@ -58,6 +63,8 @@ root.SetAction(async (parse, ct) =>
         MetricsEndpoint = IPEndPoint.Parse(parse.GetValue(metricsAddress)!),
         HeartbeatInterval = TimeSpan.FromSeconds(parse.GetValue(heartbeat)),
         L3IdleTimeout = TimeSpan.FromSeconds(parse.GetValue(l3Idle)),
+        PacketInLimits = PacketInLimits.Default with { Dhcp = parse.GetValue(dhcpRate), DhcpPerPort = parse.GetValue(dhcpPortRate) },
+        LeasePolicy = LeasePolicy.Default with { Grace = TimeSpan.FromSeconds(parse.GetValue(dhcpGrace)) },
     };
 
     var builder = WebApplication.CreateSlimBuilder();

@@ -38,14 +38,17 @@ public static class LeaseFile
     public static LeaseTable Load(string path, LeasePolicy? policy = null) =>
         File.Exists(path) ? Deserialize(File.ReadAllText(path), policy) : new LeaseTable(policy);
 
-    public static void Save(string path, LeaseTable table)
+    public static void Save(string path, LeaseTable table) => Save(path, Serialize(table));
+
+    /// <summary>Writes <paramref name="json"/> (from <see cref="Serialize"/>) to <paramref name="path"/> atomically.</summary>
+    public static void Save(string path, string json)
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         Directory.CreateDirectory(directory);
         var temp = Path.Combine(directory, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
         using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
         {
-            var bytes = System.Text.Encoding.UTF8.GetBytes(Serialize(table));
+            var bytes = System.Text.Encoding.UTF8.GetBytes(json);
             stream.Write(bytes);
             stream.Flush(flushToDisk: true);
         }

@@ -32,9 +32,8 @@ public sealed record LeasePolicy
     /// How long an address stays with its port after the port disappears from br-int or after its
     /// lease expired, before another port may get it: 10 minutes, long enough for a VM reboot or
     /// an agent/OVS restart to bring the port back to the same address, short enough that a busy
-    /// block recycles. A RELEASE frees the address at once. The DHCP app notices departed ports
-    /// when it handles the next DHCP message on the node, so the grace period starts then: it can
-    /// only hold an address longer, never shorter.
+    /// block recycles. A RELEASE frees the address at once. The agent hands every new network to
+    /// the DHCP app, so the grace period starts when the port leaves br-int (as the agent sees it).
     /// </summary>
     public TimeSpan Grace { get; init; } = TimeSpan.FromMinutes(10);
 
@@ -101,6 +100,23 @@ public sealed class LeaseTable(LeasePolicy? policy = null)
         }
 
         return changed;
+    }
+
+    /// <summary>The first moment after <paramref name="now"/> at which <see cref="Prune"/> has something to drop, or null when nothing ever expires.</summary>
+    public DateTimeOffset? NextExpiry(DateTimeOffset now)
+    {
+        DateTimeOffset? next = null;
+        foreach (var lease in _byKey.Values)
+        {
+            var end = lease.State == LeaseState.Offered ? lease.Expires : lease.Expires + Policy.Grace;
+            if (lease.State != LeaseState.Offered && lease.PortGoneAt is { } gone && gone + Policy.Grace < end) { end = gone + Policy.Grace; }
+            next = Earliest(next, end);
+        }
+
+        foreach (var q in _quarantine.Values) { next = Earliest(next, q.Until); }
+        return next is { } at && at < now ? now : next;
+
+        static DateTimeOffset Earliest(DateTimeOffset? a, DateTimeOffset b) => a is { } x && x <= b ? x : b;
     }
 
     /// <summary>Drops leases and quarantines that no longer hold their address; true when anything was dropped.</summary>

@@ -60,18 +60,16 @@ public sealed class DhcpFeature : IFlowFeature
 /// Per-port DHCP budgets on the netdev datapath: a fixed pool of <see cref="PoolSize"/> OpenFlow
 /// meters, ids <see cref="FirstMeterId"/>..<see cref="FirstMeterId"/>+255 (reserved for this use),
 /// installed with the app meters; port <c>p</c> uses meter <c>FirstMeterId + p % 256</c>, so only
-/// ports whose ofports are equal modulo 256 share a budget. A DHCP exchange needs 2-4 packets, and
-/// clients retry after seconds, so <see cref="Rate"/> per second is generous for any honest client.
+/// ports whose ofports are equal modulo 256 share a budget. The rate is
+/// <see cref="PacketInLimits.DhcpPerPort"/>.
 /// </summary>
 public static class DhcpPortMeters
 {
     public const uint FirstMeterId = 0x100;
     public const uint PoolSize = 256;
-    public const uint Rate = 20;
-    public const uint Burst = 20;
 
     public static uint MeterIdOf(uint ofPort) => FirstMeterId + (ofPort % PoolSize);
 
-    public static IEnumerable<MeterMod> Meters(MeterModCommand command) =>
-        Enumerable.Range(0, (int)PoolSize).Select(i => new MeterMod(command, MeterFlags.Pktps | MeterFlags.Burst | MeterFlags.Stats, FirstMeterId + (uint)i, [new MeterBand(MeterBandType.Drop, Rate, Burst)]));
+    public static IEnumerable<MeterMod> Meters(MeterModCommand command, uint rate) =>
+        Enumerable.Range(0, (int)PoolSize).Select(i => PacketInMeters.PacketsPerSecond(command, FirstMeterId + (uint)i, rate, rate));
 }

@@ -14,11 +14,18 @@ namespace Erebor.Agent.Dhcp;
 /// (table 20, metered per port and per app), <see cref="DhcpServer"/> decides, and the reply
 /// leaves as a PACKET_OUT out of the ingress port. Leases live in &lt;state-dir&gt;/leases.json,
 /// written before an ACK is sent, so an agent restart honours them and DHCP never waits on the
-/// API server. Also the <see cref="ILeaseView"/> the desired network reads, so the ARP responder
-/// answers for DHCP'd ports.
+/// API server; the writes are group commits (<see cref="GroupCommit"/>): requests that arrive
+/// while the file is being written share the next write, and only the replies wait for it,
+/// never the packet loop. Follows the node's network (<see cref="INetworkObserver"/>), so a
+/// departed port's grace period starts when it leaves, and a timer frees expired addresses
+/// without waiting for DHCP traffic. Also the <see cref="ILeaseView"/> the desired network reads,
+/// so the ARP responder answers for DHCP'd ports.
 /// </summary>
-public sealed class DhcpApp : IPacketInApp, ILeaseView, IDisposable
+public sealed class DhcpApp : IPacketInApp, INetworkObserver, ILeaseView, IDisposable
 {
+    /// <summary>The expiry timer wakes at least this often (lease times can be longer than a timer allows).</summary>
+    private static readonly TimeSpan MaxExpiryWait = TimeSpan.FromHours(1);
+
     private readonly Lock _lock = new();
     private readonly string _path;
     private readonly LeaseTable _leases;
@@ -26,13 +33,16 @@ public sealed class DhcpApp : IPacketInApp, ILeaseView, IDisposable
     private readonly ILogger _logger;
     private readonly Meter _meter = new(AgentMetrics.MeterName);
     private readonly Counter<long> _messages;
+    private readonly GroupCommit _writes;
+    private readonly ITimer _expiry;
     private volatile NodeNetwork _lastNetwork = NodeNetwork.Empty;
 
-    public DhcpApp(AgentOptions options, TimeProvider time, ILogger<DhcpApp> logger, LeasePolicy? policy = null)
+    public DhcpApp(AgentOptions options, TimeProvider time, ILogger<DhcpApp> logger)
     {
         _time = time;
         _logger = logger;
         _path = Path.Combine(options.StateDirectory, LeaseFile.FileName);
+        var policy = options.LeasePolicy;
         try
         {
             _leases = LeaseFile.Load(_path, policy);
@@ -48,6 +58,9 @@ public sealed class DhcpApp : IPacketInApp, ILeaseView, IDisposable
 
         _messages = _meter.CreateCounter<long>("erebor_agent_dhcp_messages", description: "DHCP messages, by direction (in/out) and type; outcome of each request.");
         _meter.CreateObservableGauge("erebor_agent_dhcp_leases", ObserveLeases, description: "DHCP addresses of this node's block per subnet: in_use (leased or offered) and available.");
+        _writes = new GroupCommit(WriteLeaseFile);
+        _expiry = time.CreateTimer(_ => FreeExpired(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        lock (_lock) { ScheduleExpiry(); }
     }
 
     public AppId App => AppId.Dhcp;
@@ -62,53 +75,107 @@ public sealed class DhcpApp : IPacketInApp, ILeaseView, IDisposable
         }
     }
 
-    public ValueTask<IReadOnlyList<PacketOut>> OnPacketInAsync(PacketIn packetIn, NodeNetwork network, CancellationToken ct)
+    public void OnNetworkChanged(NodeNetwork network)
     {
         _lastNetwork = network;
-        IReadOnlyList<PacketOut> none = [];
-        if (packetIn.InPort is not { } inPort || !DhcpFrame.TryParse(packetIn.Data.AsSpan(), out var frame)) { return ValueTask.FromResult(none); }
+        var present = network.Ports.Select(p => (network.SegmentOf(p.SegmentId)?.Name ?? string.Empty, p.Identity, p.Mac)).ToHashSet();
+        lock (_lock)
+        {
+            if (!_leases.ObservePorts(present, _time.GetUtcNow())) { return; }
+            ScheduleExpiry();
+        }
+
+        Observe(_writes.RequestAsync());
+    }
+
+    public async ValueTask<IReadOnlyList<PacketOut>> OnPacketInAsync(PacketIn packetIn, NodeNetwork network, CancellationToken ct)
+    {
+        if (packetIn.InPort is not { } inPort || !DhcpFrame.TryParse(packetIn.Data.AsSpan(), out var frame)) { return []; }
         _messages.Add(1, new("direction", "in"), new("type", TypeName(frame.Message.MessageType)));
         if (network.Ports.FirstOrDefault(p => p.OfPort == inPort) is not { } port || network.SegmentOf(port.SegmentId) is not { DhcpEnabled: true, Dhcp: { } dhcp } segment
             || AddressScope.Of(segment, network) is not { } scope)
         {
-            return ValueTask.FromResult(none);
+            return [];
         }
 
         var serverMac = network.RouterInterfaces.FirstOrDefault(r => r.SegmentId == segment.Id)?.Mac ?? MacAddress.StableLocal("erebor-dhcp:" + segment.Name);
         var context = new DhcpRequestContext(segment, dhcp, scope, port, segment.Gateway, _time.GetUtcNow());
         DhcpDecision decision;
         Ipv4Address? boundBefore, boundAfter;
+        Task? written = null;
         lock (_lock)
         {
-            var present = network.Ports.Select(p => (network.SegmentOf(p.SegmentId)?.Name ?? string.Empty, p.Identity, p.Mac)).ToHashSet();
-            var observed = _leases.ObservePorts(present, context.Now);
             boundBefore = _leases.Find(segment.Name, port.Identity, port.Mac) is { State: LeaseState.Bound } b ? b.Ip : null;
             decision = DhcpServer.Handle(frame.Message, context, _leases);
             boundAfter = _leases.Find(segment.Name, port.Identity, port.Mac) is { State: LeaseState.Bound } a ? a.Ip : null;
-            if (decision.LeasesChanged || observed) { Persist(); }
+            if (decision.LeasesChanged)
+            {
+                written = _writes.RequestAsync();
+                ScheduleExpiry();
+            }
         }
 
         _logger.LogDebug("DHCP {Type} from {Port} ({Mac}) xid {Xid:x8}: {Outcome}", frame.Message.MessageType, port.Name, port.Mac, frame.Message.TransactionId, decision.Outcome);
         if (boundBefore != boundAfter) { StateChanged?.Invoke(); } // the ARP responder answers for the new address
 
-        if (decision.Reply is not { } reply) { return ValueTask.FromResult(none); }
+        if (decision.Reply is not { } reply)
+        {
+            if (written is not null) { Observe(written); }
+            return [];
+        }
+
+        if (written is not null)
+        {
+            // The client must not hold an address the file does not: the reply waits for the write.
+            try { await written.WaitAsync(ct); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // logged by the writer
+        }
+
         _messages.Add(1, new("direction", "out"), new("type", TypeName(reply.MessageType)));
         var to = DhcpReplyDestination.For(frame.Message, frame.Ethernet.Source, reply);
         var bytes = Frames.BuildDhcpReply(reply, to, serverMac, context.ServerId);
-        IReadOnlyList<PacketOut> outs = [new PacketOut { InPort = OpenFlow.OfpPort.Controller, Actions = [new OutputAction(inPort)], Data = [.. bytes] }];
-        return ValueTask.FromResult(outs);
+        return [new PacketOut { InPort = OpenFlow.OfpPort.Controller, Actions = [new OutputAction(inPort)], Data = [.. bytes] }];
     }
 
-    private void Persist()
+    private void WriteLeaseFile()
     {
+        string json;
+        lock (_lock) { json = LeaseFile.Serialize(_leases); }
         try
         {
-            LeaseFile.Save(_path, _leases);
+            LeaseFile.Save(_path, json);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             _logger.LogError(e, "DHCP: could not write {Path}", _path);
+            throw;
         }
+    }
+
+    /// <summary>A write nobody waits for: its failure is already logged by <see cref="WriteLeaseFile"/>.</summary>
+    private static void Observe(Task write) => write.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+
+    /// <summary>Sets the timer to the moment the next lease, offer or quarantine runs out. Called under the lock.</summary>
+    private void ScheduleExpiry()
+    {
+        var now = _time.GetUtcNow();
+        var wait = _leases.NextExpiry(now) is { } at ? at - now : MaxExpiryWait;
+        _expiry.Change(wait < MaxExpiryWait ? wait : MaxExpiryWait, Timeout.InfiniteTimeSpan);
+    }
+
+    private void FreeExpired()
+    {
+        bool freed;
+        lock (_lock)
+        {
+            freed = _leases.Prune(_time.GetUtcNow());
+            ScheduleExpiry();
+        }
+
+        if (!freed) { return; }
+        _logger.LogDebug("DHCP: freed expired leases");
+        Observe(_writes.RequestAsync());
+        StateChanged?.Invoke();
     }
 
     private IEnumerable<Measurement<long>> ObserveLeases()
@@ -132,5 +199,12 @@ public sealed class DhcpApp : IPacketInApp, ILeaseView, IDisposable
 
     private static string TypeName(DhcpMessageType? type) => type?.ToString().ToLowerInvariant() ?? "none";
 
-    public void Dispose() => _meter.Dispose();
+    public void Dispose()
+    {
+        _expiry.Dispose();
+        // Changes nobody waited for (RELEASEs, departed ports) reach the file before the agent exits.
+        try { _writes.RequestAsync().Wait(TimeSpan.FromSeconds(5)); }
+        catch (AggregateException) { } // logged by the writer
+        _meter.Dispose();
+    }
 }

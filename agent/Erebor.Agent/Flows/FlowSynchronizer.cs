@@ -22,7 +22,7 @@ namespace Erebor.Agent.Flows;
 /// A flow OVS rejects is logged with its text, counted, and left out (with the rest committed),
 /// until a later desired state changes it. Not thread-safe: one caller at a time.
 /// </summary>
-public sealed class FlowSynchronizer(OpenFlowConnection connection, AgentMetrics metrics, ILogger<FlowSynchronizer> logger)
+public sealed class FlowSynchronizer(OpenFlowConnection connection, AgentMetrics metrics, ILogger<FlowSynchronizer> logger, PacketInLimits? limits = null)
 {
     private const int MaxRejectedPerCommit = 64;
     private Dictionary<FlowKey, FlowMod> _installed = [];
@@ -116,7 +116,7 @@ public sealed class FlowSynchronizer(OpenFlowConnection connection, AgentMetrics
     /// <summary>Meters are not bundle messages: add them, or modify those that already exist.</summary>
     private async Task InstallMetersAsync(CancellationToken ct)
     {
-        var adds = PacketInMeters.Meters(MeterModCommand.Add).ToList<OpenFlowMessage>();
+        var adds = PacketInMeters.Meters(MeterModCommand.Add, limits ?? PacketInLimits.Default).ToList<OpenFlowMessage>();
         var failures = await connection.SendBatchAsync(adds, ct);
         if (failures.Count == 0) { return; }
         var modifies = failures.Select(f => (OpenFlowMessage)(((MeterMod)f.Message) with { Command = MeterModCommand.Modify })).ToList();

@@ -52,6 +52,31 @@ public sealed class LeaseTableTests
     }
 
     [Fact]
+    public void Next_expiry_is_the_first_moment_an_offer_a_departed_ports_lease_or_a_quarantine_runs_out()
+    {
+        var policy = new LeasePolicy { Grace = TimeSpan.FromMinutes(10), OfferHold = TimeSpan.FromSeconds(60), Quarantine = TimeSpan.FromMinutes(5) };
+        var table = new LeaseTable(policy);
+        var scope = Scope();
+        table.NextExpiry(T0).Should().BeNull("an empty table never expires");
+
+        table.Bind(scope, "a", Mac(1), Ip("10.0.0.2"), 3600, T0).Should().BeTrue();
+        table.NextExpiry(T0).Should().Be(T0 + TimeSpan.FromMinutes(70), "the lease time plus the grace period");
+
+        table.ObservePorts(new HashSet<(string, string, MacAddress)>(), T0 + TimeSpan.FromMinutes(1));
+        table.NextExpiry(T0 + TimeSpan.FromMinutes(1)).Should().Be(T0 + TimeSpan.FromMinutes(11), "the port left: the grace period runs from then");
+
+        table.Offer(scope, "b", Mac(2), null, T0 + TimeSpan.FromMinutes(2)).Should().Be(Ip("10.0.0.4"));
+        table.NextExpiry(T0 + TimeSpan.FromMinutes(2)).Should().Be(T0 + TimeSpan.FromMinutes(3), "the offer's hold");
+
+        table.Decline(scope.Segment, "b", Mac(2), Ip("10.0.0.4"), T0 + TimeSpan.FromMinutes(2));
+        table.NextExpiry(T0 + TimeSpan.FromMinutes(2)).Should().Be(T0 + TimeSpan.FromMinutes(7), "the quarantine, before the departed port's grace period ends");
+
+        table.NextExpiry(T0 + TimeSpan.FromMinutes(8)).Should().Be(T0 + TimeSpan.FromMinutes(8), "overdue: due now");
+        table.Prune(T0 + TimeSpan.FromMinutes(11)).Should().BeTrue();
+        table.NextExpiry(T0 + TimeSpan.FromMinutes(11)).Should().BeNull();
+    }
+
+    [Fact]
     public void Release_frees_at_once_and_decline_quarantines()
     {
         var table = new LeaseTable();

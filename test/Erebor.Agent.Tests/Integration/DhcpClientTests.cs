@@ -79,6 +79,44 @@ public sealed class DhcpClientTests(AgentClusterFixture fixture, ITestOutputHelp
     }
 
     [Fact]
+    public async Task A_departed_ports_lease_is_freed_when_the_grace_period_after_its_departure_ends_without_further_dhcp_traffic()
+    {
+        var grace = TimeSpan.FromSeconds(3);
+        var net = await NetworkAsync(fixture, "10.64.0.0/24");
+        await using var node = await OvsNode.StartAsync("dhcpgrace");
+        var vm1 = await DhcpWorkloadAsync(node, "vm1", net, "02:00:00:64:00:10");
+        await using var agent = await AgentProcess.StartAsync(fixture.Cluster, node, nodeName: net.Node, extraArgs: ["--dhcp-grace-seconds", grace.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        try
+        {
+            string ip;
+            await using (var client = await Udhcpc.StartAsync(vm1, exitAfterLease: true)) { ip = (await client.WaitForEventAsync("bound"))["ip"]; }
+            var inUse = $"erebor_agent_dhcp_leases{{state=\"in_use\",subnet=\"{net.Namespace}/net\"}}";
+            (await agent.MetricsAsync()).Should().Contain(inUse + " 1");
+            var packetIns = DhcpPacketIns(await agent.MetricsAsync());
+
+            // The port leaves br-int and nothing else happens on the node: no DHCP message starts the clock.
+            var departure = System.Diagnostics.Stopwatch.StartNew();
+            await vm1.DisposeAsync();
+            await Eventually.UntilAsync(() => Task.FromResult(LeaseFile(agent.StateDirectory)), f => !f.Contains($"\"{ip}\"", StringComparison.Ordinal), TimeSpan.FromSeconds(20), "the departed port's lease to leave leases.json");
+            output.WriteLine($"lease of {ip} freed {departure.Elapsed.TotalSeconds:F1} s after the port left (grace {grace.TotalSeconds} s)");
+            departure.Elapsed.Should().BeGreaterThanOrEqualTo(grace, "the address is held for the grace period");
+            var metrics = await agent.MetricsAsync();
+            metrics.Should().Contain(inUse + " 0");
+            DhcpPacketIns(metrics).Should().Be(packetIns, "no DHCP traffic in between");
+
+            // Freed means leasable: a new port gets the address (the lowest free one).
+            await using var vm2 = await DhcpWorkloadAsync(node, "vm2", net, "02:00:00:64:00:11");
+            await using var second = await Udhcpc.StartAsync(vm2, exitAfterLease: true);
+            (await second.WaitForEventAsync("bound"))["ip"].Should().Be(ip);
+        }
+        finally
+        {
+            output.WriteLine(agent.OutputTail());
+            await vm1.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task Dhclient_gets_address_mask_gateway_dns_and_classless_routes_and_keeps_the_address_on_reboot()
     {
         var net = await NetworkAsync(fixture, "10.61.0.0/24");
