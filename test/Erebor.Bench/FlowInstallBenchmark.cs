@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 
 using Erebor.Domain.Networking;
+using Erebor.Harness;
 using Erebor.Harness.Ovs;
 using Erebor.OpenFlow.Actions;
 using Erebor.OpenFlow.Connection;
@@ -78,7 +79,7 @@ public static partial class FlowInstallBenchmark
 
     public static async Task<Result> RunAsync(IReadOnlyList<int> sizes, int repetitions, int latencySamples, Action<string> say)
     {
-        var loadAtStart = LoadAverage();
+        var loadAtStart = Machine.LoadAverage();
         var version = "unknown";
         await using (var warm = await OvsNode.StartAsync("bfw", BridgeOptions))
         {
@@ -144,7 +145,7 @@ public static partial class FlowInstallBenchmark
             results,
             latency,
             loadAtStart,
-            LoadAverage(),
+            Machine.LoadAverage(),
             Machine.Current());
     }
 
@@ -201,7 +202,7 @@ public static partial class FlowInstallBenchmark
         await CheckFlowCountAsync(node, warmup + (2 * samples));
         ours.Sort();
         ofctl.Sort();
-        var result = new LatencyResult(samples, warmup, Median(ours), Percentile(ours, 0.99), Median(ofctl), Percentile(ofctl, 0.99));
+        var result = new LatencyResult(samples, warmup, Median(ours), LatencySummary.Percentile(ours, 0.99), Median(ofctl), LatencySummary.Percentile(ofctl, 0.99));
         say($"single flow-mod + barrier over {samples}: ours median {result.OursFlowModBarrierMedianMs:F3} ms p99 {result.OursFlowModBarrierP99Ms:F3} ms; "
             + $"ovs-ofctl add-flow (process spawn included) median {result.OvsOfctlAddFlowIncludingProcessSpawnMedianMs:F2} ms p99 {result.OvsOfctlAddFlowIncludingProcessSpawnP99Ms:F2} ms");
         return result;
@@ -259,20 +260,12 @@ public static partial class FlowInstallBenchmark
 
     private static Ipv4Address Destination(int i) => new(FirstDestination + (uint)i);
 
-    /// <summary>The 1-minute load average: other work on the machine (e.g. a concurrent test run) skews every number here.</summary>
-    private static double LoadAverage() =>
-        File.Exists("/proc/loadavg") ? double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture) : -1;
-
     private static double Median(List<double> values)
     {
         var sorted = values.Order().ToArray();
         var middle = sorted.Length / 2;
         return sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
-
-    /// <summary>Nearest-rank percentile of sorted values.</summary>
-    private static double Percentile(List<double> sorted, double fraction) =>
-        sorted[Math.Clamp((int)Math.Ceiling(fraction * sorted.Count) - 1, 0, sorted.Count - 1)];
 
     [GeneratedRegex(@"flow_count=(?<count>\d+)")]
     private static partial Regex FlowCountPattern();

@@ -15,4 +15,8 @@ public sealed record Machine(string Cpu, int Cores, long MemoryBytes, string Os,
             : 0;
         return new Machine(cpu, Environment.ProcessorCount, memory, RuntimeInformation.OSDescription, RuntimeInformation.FrameworkDescription);
     }
+
+    /// <summary>The 1-minute load average: other work on the machine (e.g. a concurrent test run) skews every number of a benchmark.</summary>
+    public static double LoadAverage() =>
+        File.Exists("/proc/loadavg") ? double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) : -1;
 }

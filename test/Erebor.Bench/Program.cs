@@ -29,8 +29,14 @@ switch (name)
         var pairs = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 5;
         result = await L3Benchmark.RunAsync(ports, pairs, Say);
         break;
+    case "dhcp":
+        var clients = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 16;
+        var seconds = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 10;
+        var rounds = args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 3;
+        result = await DhcpBenchmark.RunAsync(clients, rounds, TimeSpan.FromSeconds(seconds), Say);
+        break;
     default:
-        Console.Error.WriteLine("usage: erebor-bench operator [subnets] | erebor-bench flows [10000,100000] | erebor-bench l3 [ports] [pairs]");
+        Console.Error.WriteLine("usage: erebor-bench operator [subnets] | erebor-bench flows [10000,100000] | erebor-bench l3 [ports] [pairs] | erebor-bench dhcp [clients] [seconds] [rounds]");
         return 2;
 }
 

@@ -7,9 +7,10 @@ namespace Erebor.Agent.Apps.Dhcp;
 
 /// <summary>
 /// The node's leases on disk (&lt;state-dir&gt;/leases.json), so that an agent restart honours
-/// existing leases and DHCP never waits on the API server. Written atomically: a temp file in
-/// the same directory, fsync, rename over the old file, fsync of the directory, so a crash
-/// leaves either the old or the new table, never a torn one.
+/// existing leases and DHCP never waits on the API server. Written atomically
+/// (<see cref="Write"/>: a temp file in the same directory renamed over the old file), so a reader
+/// or a restarted agent sees either the old or the new table, never a torn one; then made durable
+/// (<see cref="Sync"/>: fsync of the file and of the directory), which <see cref="Save"/> does at once.
 /// </summary>
 public static class LeaseFile
 {
@@ -38,26 +39,39 @@ public static class LeaseFile
     public static LeaseTable Load(string path, LeasePolicy? policy = null) =>
         File.Exists(path) ? Deserialize(File.ReadAllText(path), policy) : new LeaseTable(policy);
 
-    public static void Save(string path, LeaseTable table) => Save(path, Serialize(table));
+    /// <summary>Writes and syncs the table.</summary>
+    public static void Save(string path, LeaseTable table)
+    {
+        Write(path, Serialize(table));
+        Sync(path);
+    }
 
-    /// <summary>Writes <paramref name="json"/> (from <see cref="Serialize"/>) to <paramref name="path"/> atomically.</summary>
-    public static void Save(string path, string json)
+    /// <summary>
+    /// Replaces <paramref name="path"/> with <paramref name="json"/> (from <see cref="Serialize"/>)
+    /// atomically. Once it returns, every process (a restarted agent too) reads the new table;
+    /// only a crash of the node itself before <see cref="Sync"/> could lose it.
+    /// </summary>
+    public static void Write(string path, string json)
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         Directory.CreateDirectory(directory);
         var temp = Path.Combine(directory, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            var bytes = System.Text.Encoding.UTF8.GetBytes(json);
-            stream.Write(bytes);
-            stream.Flush(flushToDisk: true);
-        }
-
+        File.WriteAllText(temp, json);
         File.Move(temp, path, overwrite: true);
-        FsyncDirectory(directory);
     }
 
-    /// <summary>Makes the rename durable: fsync on the directory (Linux; .NET cannot open a directory as a file handle).</summary>
+    /// <summary>Makes the last <see cref="Write"/> durable: fsync of the file, then of its directory (the rename).</summary>
+    public static void Sync(string path)
+    {
+        using (var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite))
+        {
+            file.Flush(flushToDisk: true);
+        }
+
+        FsyncDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+    }
+
+    /// <summary>fsync on a directory (Linux; .NET cannot open a directory as a file handle).</summary>
     private static void FsyncDirectory(string directory)
     {
         if (!OperatingSystem.IsLinux()) { return; }

@@ -14,9 +14,12 @@ namespace Erebor.Agent.Dhcp;
 /// (table 20, metered per port and per app), <see cref="DhcpServer"/> decides, and the reply
 /// leaves as a PACKET_OUT out of the ingress port. Leases live in &lt;state-dir&gt;/leases.json,
 /// written before an ACK is sent, so an agent restart honours them and DHCP never waits on the
-/// API server; the writes are group commits (<see cref="GroupCommit"/>): requests that arrive
-/// while the file is being written share the next write, and only the replies wait for it,
-/// never the packet loop. Follows the node's network (<see cref="INetworkObserver"/>), so a
+/// API server. A reply waits until the file holds the change it reflects (atomically replaced,
+/// so an agent crash or restart reads it back), but not for the fsync that follows: only a crash
+/// of the node itself can lose the last changes, and the clients that held those leases sit on
+/// this node's ports, so they went down with it and ask again. Both are group commits
+/// (<see cref="GroupCommit"/>): requests that arrive during a write share the next one, and only
+/// the replies wait, never the packet loop. Follows the node's network (<see cref="INetworkObserver"/>), so a
 /// departed port's grace period starts when it leaves, and a timer frees expired addresses
 /// without waiting for DHCP traffic. Also the <see cref="ILeaseView"/> the desired network reads,
 /// so the ARP responder answers for DHCP'd ports.
@@ -26,6 +29,9 @@ public sealed class DhcpApp : IPacketInApp, INetworkObserver, ILeaseView, IDispo
     /// <summary>The expiry timer wakes at least this often (lease times can be longer than a timer allows).</summary>
     private static readonly TimeSpan MaxExpiryWait = TimeSpan.FromHours(1);
 
+    /// <summary>How long lease changes are gathered before the flows are re-planned for them.</summary>
+    private static readonly TimeSpan StateChangeDelay = TimeSpan.FromMilliseconds(50);
+
     private readonly Lock _lock = new();
     private readonly string _path;
     private readonly LeaseTable _leases;
@@ -34,7 +40,9 @@ public sealed class DhcpApp : IPacketInApp, INetworkObserver, ILeaseView, IDispo
     private readonly Meter _meter = new(AgentMetrics.MeterName);
     private readonly Counter<long> _messages;
     private readonly GroupCommit _writes;
+    private readonly GroupCommit _syncs;
     private readonly ITimer _expiry;
+    private int _stateChangePending;
     private volatile NodeNetwork _lastNetwork = NodeNetwork.Empty;
 
     public DhcpApp(AgentOptions options, TimeProvider time, ILogger<DhcpApp> logger)
@@ -59,6 +67,7 @@ public sealed class DhcpApp : IPacketInApp, INetworkObserver, ILeaseView, IDispo
         _messages = _meter.CreateCounter<long>("erebor_agent_dhcp_messages", description: "DHCP messages, by direction (in/out) and type; outcome of each request.");
         _meter.CreateObservableGauge("erebor_agent_dhcp_leases", ObserveLeases, description: "DHCP addresses of this node's block per subnet: in_use (leased or offered) and available.");
         _writes = new GroupCommit(WriteLeaseFile);
+        _syncs = new GroupCommit(SyncLeaseFile);
         _expiry = time.CreateTimer(_ => FreeExpired(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         lock (_lock) { ScheduleExpiry(); }
     }
@@ -116,7 +125,7 @@ public sealed class DhcpApp : IPacketInApp, INetworkObserver, ILeaseView, IDispo
         }
 
         _logger.LogDebug("DHCP {Type} from {Port} ({Mac}) xid {Xid:x8}: {Outcome}", frame.Message.MessageType, port.Name, port.Mac, frame.Message.TransactionId, decision.Outcome);
-        if (boundBefore != boundAfter) { StateChanged?.Invoke(); } // the ARP responder answers for the new address
+        if (boundBefore != boundAfter) { RaiseStateChanged(); } // the ARP responder answers for the new address
 
         if (decision.Reply is not { } reply)
         {
@@ -143,16 +152,31 @@ public sealed class DhcpApp : IPacketInApp, INetworkObserver, ILeaseView, IDispo
         lock (_lock) { json = LeaseFile.Serialize(_leases); }
         try
         {
-            LeaseFile.Save(_path, json);
+            LeaseFile.Write(_path, json);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             _logger.LogError(e, "DHCP: could not write {Path}", _path);
             throw;
         }
+
+        Observe(_syncs.RequestAsync());
     }
 
-    /// <summary>A write nobody waits for: its failure is already logged by <see cref="WriteLeaseFile"/>.</summary>
+    private void SyncLeaseFile()
+    {
+        try
+        {
+            LeaseFile.Sync(_path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _logger.LogError(e, "DHCP: could not sync {Path}", _path);
+            throw;
+        }
+    }
+
+    /// <summary>A write or sync nobody waits for: its failure is already logged.</summary>
     private static void Observe(Task write) => write.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
 
     /// <summary>Sets the timer to the moment the next lease, offer or quarantine runs out. Called under the lock.</summary>
@@ -175,7 +199,27 @@ public sealed class DhcpApp : IPacketInApp, INetworkObserver, ILeaseView, IDispo
         if (!freed) { return; }
         _logger.LogDebug("DHCP: freed expired leases");
         Observe(_writes.RequestAsync());
-        StateChanged?.Invoke();
+        RaiseStateChanged();
+    }
+
+    /// <summary>
+    /// Tells the agent to re-plan the flows (the ARP responder follows the bound addresses), at
+    /// most once per <see cref="StateChangeDelay"/>: under a burst of leases one re-plan covers
+    /// them all, instead of a re-plan of the whole pipeline per ACK and RELEASE competing with the
+    /// packet loop for the CPU. Until then an ARP request for a new address is flooded, and the client answers it itself.
+    /// </summary>
+    private void RaiseStateChanged()
+    {
+        if (Interlocked.Exchange(ref _stateChangePending, 1) == 1) { return; }
+        _ = Task.Delay(StateChangeDelay, _time).ContinueWith(
+            _ =>
+            {
+                Volatile.Write(ref _stateChangePending, 0);
+                StateChanged?.Invoke();
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.None,
+            TaskScheduler.Default);
     }
 
     private IEnumerable<Measurement<long>> ObserveLeases()
@@ -203,7 +247,7 @@ public sealed class DhcpApp : IPacketInApp, INetworkObserver, ILeaseView, IDispo
     {
         _expiry.Dispose();
         // Changes nobody waited for (RELEASEs, departed ports) reach the file before the agent exits.
-        try { _writes.RequestAsync().Wait(TimeSpan.FromSeconds(5)); }
+        try { _writes.RequestAsync().ContinueWith(_ => _syncs.RequestAsync(), TaskScheduler.Default).Unwrap().Wait(TimeSpan.FromSeconds(5)); }
         catch (AggregateException) { } // logged by the writer
         _meter.Dispose();
     }

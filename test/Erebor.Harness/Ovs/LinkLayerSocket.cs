@@ -4,29 +4,41 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
-namespace Erebor.Packets.Tests.RealClients;
+namespace Erebor.Harness.Ovs;
 
 /// <summary>
 /// An AF_PACKET raw socket bound to one interface of a network namespace: it sends and receives
 /// whole Ethernet frames, as OVS does for the agent's PACKET_OUT and PACKET_IN. A socket belongs to
 /// the namespace it was created in, so it is created on a short-lived thread moved there with setns(2).
 /// </summary>
-internal sealed class LinkLayerSocket : IDisposable
+public sealed class LinkLayerSocket : IDisposable
 {
     private const int CloneNewNet = 0x40000000;
     private const ushort EthPAll = 0x0003;
+    private const int SolSocket = 1;
+    private const int SoAttachFilter = 26;
 
     private readonly Socket _socket;
 
     private LinkLayerSocket(Socket socket) => _socket = socket;
 
-    public static LinkLayerSocket Open(string networkNamespace, string interfaceName)
+    /// <summary>
+    /// Opens a socket on <paramref name="interfaceName"/> of <paramref name="networkNamespace"/>.
+    /// With <paramref name="udpDestinationPort"/>, the kernel hands it only IPv4 UDP datagrams to
+    /// that port (a classic BPF filter), so a load generator among many ports of one L2 segment
+    /// does not wake up for every broadcast the others send.
+    /// </summary>
+    public static LinkLayerSocket Open(string networkNamespace, string interfaceName, ushort? udpDestinationPort = null)
     {
         Socket? socket = null;
         Exception? failure = null;
         var thread = new Thread(() =>
         {
-            try { socket = OpenInNamespace(networkNamespace, interfaceName); }
+            try
+            {
+                socket = OpenInNamespace(networkNamespace, interfaceName);
+                if (udpDestinationPort is { } port) { AttachUdpPortFilter(socket, port); }
+            }
             catch (Exception e) { failure = e; }
         });
         thread.Start();
@@ -42,7 +54,7 @@ internal sealed class LinkLayerSocket : IDisposable
         var buffer = new byte[65536];
         try
         {
-            var length = await _socket.ReceiveAsync(buffer, SocketFlags.None, ct);
+            var length = await ReceiveAsync(buffer, ct);
             return buffer[..length];
         }
         catch (OperationCanceledException)
@@ -50,6 +62,9 @@ internal sealed class LinkLayerSocket : IDisposable
             return null;
         }
     }
+
+    /// <summary>Receives the next frame into <paramref name="buffer"/> and returns its length (no allocation, for load generators).</summary>
+    public ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken ct) => _socket.ReceiveAsync(buffer, SocketFlags.None, ct);
 
     public void Dispose() => _socket.Dispose();
 
@@ -69,6 +84,42 @@ internal sealed class LinkLayerSocket : IDisposable
         finally
         {
             Check(SetNamespace(original.DangerousGetHandle().ToInt32(), CloneNewNet), "setns back");
+        }
+    }
+
+    /// <summary>
+    /// ldh [12]; jeq IPv4; ldb [23]; jeq UDP; ldxb 4*([14]&amp;0xf); ldh [x+16]; jeq port; accept; drop
+    /// (no VLAN tags here: the workloads' links are untagged).
+    /// </summary>
+    private static void AttachUdpPortFilter(Socket socket, ushort port)
+    {
+        (ushort Code, byte True, byte False, uint K)[] program =
+        [
+            (0x28, 0, 0, 12), (0x15, 0, 6, 0x0800), (0x30, 0, 0, 23), (0x15, 0, 4, 17),
+            (0xb1, 0, 0, 14), (0x48, 0, 0, 16), (0x15, 0, 1, port), (0x06, 0, 0, 0x40000), (0x06, 0, 0, 0),
+        ];
+        var instructions = new byte[program.Length * 8];
+        for (var i = 0; i < program.Length; i++)
+        {
+            var at = instructions.AsSpan(i * 8);
+            BinaryPrimitives.WriteUInt16LittleEndian(at, program[i].Code);
+            at[2] = program[i].True;
+            at[3] = program[i].False;
+            BinaryPrimitives.WriteUInt32LittleEndian(at[4..], program[i].K);
+        }
+
+        // struct sock_fprog { unsigned short len; struct sock_filter *filter; }: the kernel copies the program.
+        var pinned = GCHandle.Alloc(instructions, GCHandleType.Pinned);
+        try
+        {
+            var fprog = new byte[16];
+            BinaryPrimitives.WriteUInt16LittleEndian(fprog, (ushort)program.Length);
+            BinaryPrimitives.WriteInt64LittleEndian(fprog.AsSpan(8), pinned.AddrOfPinnedObject().ToInt64());
+            socket.SetRawSocketOption(SolSocket, SoAttachFilter, fprog);
+        }
+        finally
+        {
+            pinned.Free();
         }
     }
 

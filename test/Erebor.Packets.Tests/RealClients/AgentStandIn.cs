@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 
 using Erebor.Domain.Networking;
+using Erebor.Harness.Ovs;
 
 namespace Erebor.Packets.Tests.RealClients;
 

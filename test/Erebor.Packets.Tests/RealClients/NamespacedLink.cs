@@ -1,4 +1,5 @@
 using Erebor.Domain.Networking;
+using Erebor.Harness.Ovs;
 using Erebor.Harness.Processes;
 
 namespace Erebor.Packets.Tests.RealClients;
