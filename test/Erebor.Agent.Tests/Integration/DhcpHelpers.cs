@@ -17,7 +17,9 @@ public static class DhcpHelpers
 {
     /// <summary>
     /// A Node object (the operator gives blocks only to Nodes that exist), a Subnet with DHCP
-    /// options and a Router on it; waits until the Subnet has a block for the node.
+    /// options and a Router on it; waits until the Subnet has a block for the node. The Nodes of
+    /// earlier tests stay in the shared cluster and each takes a block of every new Subnet too, so
+    /// the blocks are small (/28: 16 of them) and the Subnet stays Ready with many tests run.
     /// </summary>
     public static async Task<DhcpNetwork> NetworkAsync(AgentClusterFixture fixture, string cidr, bool dhcp = true)
     {
@@ -33,7 +35,7 @@ public static class DhcpHelpers
             metadata: {name: net, namespace: {{ns}}}
             spec:
               cidr: {{cidr}}
-              nodeBlockPrefixLength: 26
+              nodeBlockPrefixLength: 28
               reservedRanges: ["{{prefix}}.2-{{prefix}}.4"]
               dhcp:
                 enabled: {{(dhcp ? "true" : "false")}}
