@@ -1,6 +1,6 @@
 using Erebor.Harness;
 
-namespace Erebor.Metrics.Tests;
+namespace Erebor.Bench.Tests;
 
 /// <summary>The percentiles every benchmark reports (nearest rank).</summary>
 public sealed class LatencySummaryTests
