@@ -9,7 +9,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 OPERATOR_BIN := operator/Erebor.Operator/bin/$(CONFIGURATION)/net10.0/erebor-operator
 
-.PHONY: help bootstrap build test test-unit test-integration crds verify-crds chart demo bench bench-operator bench-flows bench-l3 bench-dhcp format clean
+.PHONY: help bootstrap build test test-unit test-integration crds verify-crds chart demo bench bench-operator bench-flows bench-l3 bench-dhcp bench-protection format clean
 
 help: ## show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -43,7 +43,7 @@ verify-crds: crds ## fail if crds/ (or the chart's copy) is not what the types g
 demo: bootstrap build ## control plane, operator, samples, two simulated nodes: DHCP and pings across subnets and nodes (see README.md)
 	@bash hack/demo.sh
 
-bench: bench-operator bench-flows bench-l3 bench-dhcp ## every benchmark (results as JSON in bench/results/)
+bench: bench-operator bench-flows bench-l3 bench-dhcp bench-protection ## every benchmark (results as JSON in bench/results/)
 
 bench-operator: bootstrap build ## 1000 Subnets applied -> all Ready, vs kubectl apply alone
 	EREBOR_OPERATOR_BIN=$(CURDIR)/$(OPERATOR_BIN) $(DOTNET) test/Erebor.Bench/bin/$(CONFIGURATION)/net10.0/erebor-bench.dll operator 1000
@@ -57,6 +57,9 @@ bench-l3: bootstrap build ## reactive L3: first-packet vs steady RTT through a R
 
 bench-dhcp: bootstrap build ## DORA/s and p50/p99 of our agent vs dnsmasq vs kea-dhcp4, same subnet, same clients (root; real OVS, agent, operator)
 	EREBOR_OPERATOR_BIN=$(CURDIR)/$(OPERATOR_BIN) EREBOR_AGENT_BIN=$(CURDIR)/agent/Erebor.Agent/bin/$(CONFIGURATION)/net10.0/erebor-agent $(DOTNET) test/Erebor.Bench/bin/$(CONFIGURATION)/net10.0/erebor-bench.dll dhcp 16 10 3
+
+bench-protection: bootstrap build ## protect and restore 1k and 10k objects (checkpoint/restore run as processes: objects/s, bank bytes, peak RSS) vs kubectl get -o json
+	EREBOR_OPERATOR_BIN=$(CURDIR)/$(OPERATOR_BIN) $(DOTNET) test/Erebor.Bench/bin/$(CONFIGURATION)/net10.0/erebor-bench.dll protection 1000,10000
 
 format: ## apply dotnet format
 	$(DOTNET) format Operator.sln

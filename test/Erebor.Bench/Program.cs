@@ -2,6 +2,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 
 using Erebor.Bench;
+using Erebor.Bench.Protection;
 using Erebor.Harness;
 
 // erebor-bench <name> [options]: runs one benchmark against real peers and writes
@@ -35,8 +36,12 @@ switch (name)
         var rounds = args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 3;
         result = await DhcpBenchmark.RunAsync(clients, rounds, TimeSpan.FromSeconds(seconds), Say);
         break;
+    case "protection":
+        var objects = args.Length > 1 ? args[1].Split(',').Select(s => int.Parse(s, System.Globalization.CultureInfo.InvariantCulture)).ToArray() : [1_000, 10_000];
+        result = await ProtectionBenchmark.RunAsync(objects, Say);
+        break;
     default:
-        Console.Error.WriteLine("usage: erebor-bench operator [subnets] | erebor-bench flows [10000,100000] | erebor-bench l3 [ports] [pairs] | erebor-bench dhcp [clients] [seconds] [rounds]");
+        Console.Error.WriteLine("usage: erebor-bench operator [subnets] | erebor-bench flows [10000,100000] | erebor-bench l3 [ports] [pairs] | erebor-bench dhcp [clients] [seconds] [rounds] | erebor-bench protection [1000,10000]");
         return 2;
 }
 

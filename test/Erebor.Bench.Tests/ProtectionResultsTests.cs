@@ -1,0 +1,56 @@
+using Erebor.Bench.Protection;
+
+namespace Erebor.Bench.Tests;
+
+public sealed class ProtectionResultsTests
+{
+    private const long MiB = 1024 * 1024;
+
+    private static ProtectionRun Run(int objects, double kubectlSeconds, long kubectlRss, double protectSeconds, long protectRss, double restoreSeconds, long restoreRss) =>
+        ProtectionResults.Run(objects, 1, Measured.Of(objects, TimeSpan.FromSeconds(kubectlSeconds), kubectlRss), 1000,
+            Measured.Of(objects, TimeSpan.FromSeconds(protectSeconds), protectRss), 900, objects + 2,
+            Measured.Of(objects, TimeSpan.FromSeconds(restoreSeconds), restoreRss), objects);
+
+    [Fact]
+    public void A_run_carries_its_rates_and_its_ratios_to_the_kubectl_floor()
+    {
+        var run = Run(1000, kubectlSeconds: 0.5, 90 * MiB, protectSeconds: 0.8, 100 * MiB, restoreSeconds: 2, 110 * MiB);
+        run.Protect.ObjectsPerSecond.Should().Be(1250);
+        run.KubectlGet.ObjectsPerSecond.Should().Be(2000);
+        run.ProtectToKubectlGet.Should().Be(1.6);
+        run.RestoreToKubectlGet.Should().Be(4);
+    }
+
+    [Fact]
+    public void The_verdict_takes_the_worst_ratio_and_the_memory_growth_from_the_smallest_to_the_largest_count()
+    {
+        var verdict = ProtectionResults.Verdict([
+            Run(10_000, 5, 500 * MiB, protectSeconds: 9, 110 * MiB, 20, 120 * MiB),
+            Run(1000, 0.5, 90 * MiB, protectSeconds: 1.1, 100 * MiB, 2, 100 * MiB),
+        ]);
+        verdict.WorstProtectToKubectlGet.Should().Be(2.2, "1.1 s against 0.5 s at 1k is worse than 9 s against 5 s at 10k");
+        verdict.ProtectWithinTarget.Should().BeFalse();
+        verdict.ProtectPeakRssGrowth.Should().Be(1.1);
+        verdict.RestorePeakRssGrowth.Should().Be(1.2);
+        verdict.KubectlGetPeakRssGrowth.Should().Be(5.556);
+        verdict.MemoryFlat.Should().BeTrue("10% and 20% more memory for 10x the objects");
+    }
+
+    [Fact]
+    public void Memory_that_grows_with_the_objects_is_not_flat_and_a_run_within_twice_the_floor_meets_the_target()
+    {
+        var verdict = ProtectionResults.Verdict([
+            Run(1000, 0.5, 90 * MiB, protectSeconds: 0.9, 100 * MiB, 2, 100 * MiB),
+            Run(10_000, 5, 500 * MiB, protectSeconds: 10, 300 * MiB, 20, 100 * MiB),
+        ]);
+        verdict.ProtectWithinTarget.Should().BeTrue("exactly 2x at 10k is within 2x");
+        verdict.ProtectPeakRssGrowth.Should().Be(3);
+        verdict.MemoryFlat.Should().BeFalse();
+    }
+
+    [Fact]
+    public void A_missing_measurement_is_an_error_not_a_ratio() =>
+        FluentActions.Invoking(() => Run(1000, 0.5, 90 * MiB, 1, 0, 2, 100 * MiB)).Should().NotThrow()
+            .And.Subject.Invoking(_ => ProtectionResults.Verdict([Run(1000, 0.5, 90 * MiB, 1, 0, 2, 100 * MiB)]))
+            .Should().Throw<ArgumentException>().WithMessage("*measurement is missing*");
+}

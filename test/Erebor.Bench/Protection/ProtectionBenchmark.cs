@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using Erebor.Api;
+using Erebor.Harness.ControlPlane;
+using Erebor.Harness.Operator;
+using Erebor.Harness.Processes;
+using Erebor.Kube.Client;
+using Erebor.Protection.Checkpoints;
+
+namespace Erebor.Bench.Protection;
+
+/// <summary>
+/// Protect and restore of N objects (<see cref="BenchApplication"/>) against a real control plane
+/// into a filesystem bank, each run a separate process whose peak memory is measured, against the
+/// floor a user would try first: <c>kubectl get ... -o json &gt; file</c> of the same objects.
+/// </summary>
+public static class ProtectionBenchmark
+{
+    private const string Provider = "bench";
+    private const string KeySecret = "bench-bank-key";
+    private const string Name = "bench";
+
+    public static async Task<ProtectionBenchmarkResult> RunAsync(IReadOnlyList<int> sizes, Action<string> say)
+    {
+        var bank = Directory.CreateTempSubdirectory("erebor-bench-bank-").FullName;
+        try
+        {
+            await using var cluster = await ControlPlanes.StartAsync();
+            await EreborInstallation.InstallCrdsAsync(cluster);
+            var key = RandomNumberGenerator.GetBytes(32);
+            await cluster.KubectlCheckedAsync("create", "secret", "generic", KeySecret, "-n", EreborInstallation.SystemNamespace, $"--from-literal=key={Convert.ToBase64String(key)}");
+            await cluster.ApplyAsync($"apiVersion: erebor.io/v1alpha1\nkind: ProtectionProvider\nmetadata: {{name: {Provider}}}\nspec:\n  bank: {{type: Filesystem, path: '{bank}'}}\n  encryptionKeySecret: {{namespace: {EreborInstallation.SystemNamespace}, name: {KeySecret}}}\n");
+            using var api = new KubeApi(KubeConfig.FromFile(cluster.KubeconfigPath));
+            var runs = new List<ProtectionRun>();
+            foreach (var objects in sizes)
+            {
+                runs.Add(await RunOneAsync(cluster, api, bank, objects, say));
+            }
+
+            return new ProtectionBenchmarkResult(BenchApplication.Mix, $"filesystem ({Mounts.FilesystemTypeOf(bank)}), Secrets encrypted", runs, ProtectionResults.Verdict(runs), Machine.Current());
+        }
+        finally
+        {
+            Directory.Delete(bank, recursive: true);
+        }
+    }
+
+    private static async Task<ProtectionRun> RunOneAsync(IControlPlane cluster, KubeApi api, string bank, int objects, Action<string> say)
+    {
+        var ns = $"prot-{objects}";
+        say($"{objects} objects: creating them in namespace {ns}");
+        await cluster.KubectlCheckedAsync("create", "namespace", ns);
+        var clock = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(BenchApplication.Objects(ns, objects), new ParallelOptions { MaxDegreeOfParallelism = 16 },
+            async (item, ct) => await api.CreateAsync(item.Type, item.Object, ct));
+        var createSeconds = clock.Elapsed.TotalSeconds;
+        say($"created in {createSeconds:F1} s; floor: kubectl get {string.Join(',', BenchApplication.KubectlKinds)} -o json > file");
+
+        var (floor, floorBytes) = await KubectlGetAsync(cluster, ns, objects);
+        say($"kubectl get: {floor.Seconds:F2} s, {floorBytes / 1048576.0:F1} MiB, kubectl peak RSS {floor.PeakRssBytes / 1048576} MiB");
+
+        await cluster.ApplyAsync($"apiVersion: erebor.io/v1alpha1\nkind: ProtectionPlan\nmetadata: {{name: {Name}, namespace: {ns}}}\nspec: {{provider: {Provider}}}\n");
+        await cluster.ApplyAsync($"apiVersion: erebor.io/v1alpha1\nkind: Checkpoint\nmetadata: {{name: {Name}, namespace: {ns}}}\nspec: {{plan: {Name}}}\n");
+        var protectRun = await OperatorCommandAsync(cluster, "checkpoint", "run", $"{ns}/{Name}");
+        var checkpoint = (await api.GetAsync<V1Alpha1Checkpoint>(ns, Name))!;
+        if (checkpoint.Status.Phase != RunPhase.Available || checkpoint.Status.ResourcesDone != objects + 1)
+        {
+            throw new InvalidOperationException($"checkpoint {ns}/{Name} is {checkpoint.Status.Phase} with {checkpoint.Status.ResourcesDone} resources, expected Available with {objects} objects and the namespace");
+        }
+
+        var protect = Measured.Of(objects, protectRun.Elapsed, protectRun.PeakRssBytes ?? 0);
+        var (bankBytes, bankFiles) = Usage(Path.Combine(bank, BankLayout.PlanFolder($"{ns}/{Name}")));
+        say($"protect: {protect.Seconds:F2} s ({protect.ObjectsPerSecond:F0} objects/s), bank {bankBytes / 1048576.0:F1} MiB in {bankFiles} files, peak RSS {protect.PeakRssBytes / 1048576} MiB");
+
+        var target = ns + "-restored";
+        await cluster.ApplyAsync($"apiVersion: erebor.io/v1alpha1\nkind: Restore\nmetadata: {{name: {Name}, namespace: {ns}}}\nspec: {{checkpoint: {Name}, targetNamespace: {target}}}\n");
+        var restoreRun = await OperatorCommandAsync(cluster, "restore", "run", $"{ns}/{Name}");
+        var restore = Measured.Of(objects, restoreRun.Elapsed, restoreRun.PeakRssBytes ?? 0);
+        var restored = await CountAsync(api, target);
+        say($"restore into {target}: {restore.Seconds:F2} s ({restore.ObjectsPerSecond:F0} objects/s), {restored} objects there, peak RSS {restore.PeakRssBytes / 1048576} MiB");
+        if (restored != objects) { throw new InvalidOperationException($"restore left {restored} of {objects} objects in {target}"); }
+
+        return ProtectionResults.Run(objects, createSeconds, floor, floorBytes, protect, bankBytes, bankFiles, restore, restored);
+    }
+
+    /// <summary>The operator binary's one-shot command (a separate process, as a Job would run it), timed, with its peak memory.</summary>
+    private static async Task<ProcessResult> OperatorCommandAsync(IControlPlane cluster, params string[] args)
+    {
+        var result = await ProcessRunner.RunAsync(OperatorProcess.Binary, [.. args, "--kubeconfig", cluster.KubeconfigPath],
+            new ProcessOptions { MeasurePeakRss = true, Timeout = TimeSpan.FromMinutes(30) });
+        return result.Succeeded ? result : throw new ProcessFailedException(result);
+    }
+
+    /// <summary><c>kubectl get &lt;kinds&gt; -n ns -o json &gt; file</c>, through a shell redirect as a user would; checks it holds every object.</summary>
+    private static async Task<(Measured Run, long Bytes)> KubectlGetAsync(IControlPlane cluster, string ns, int objects)
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            var result = await ProcessRunner.RunAsync("/bin/sh",
+                ["-c", "exec \"$0\" \"$@\" > \"$OUT\"", KubeBinaries.Kubectl, "--kubeconfig", cluster.KubeconfigPath, "get", string.Join(',', BenchApplication.KubectlKinds), "-n", ns, "-o", "json"],
+                new ProcessOptions { Environment = new Dictionary<string, string> { ["OUT"] = file }, MeasurePeakRss = true, Timeout = TimeSpan.FromMinutes(10) });
+            if (!result.Succeeded) { throw new ProcessFailedException(result); }
+            await using (var stream = File.OpenRead(file))
+            {
+                var items = (await JsonNode.ParseAsync(stream))?["items"] as JsonArray;
+                if (items?.Count != objects) { throw new InvalidDataException($"kubectl get wrote {items?.Count} items, expected {objects}"); }
+            }
+
+            return (Measured.Of(objects, result.Elapsed, result.PeakRssBytes ?? 0), new FileInfo(file).Length);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    /// <summary>Objects of the benchmark's kinds in a namespace.</summary>
+    private static async Task<int> CountAsync(KubeApi api, string ns)
+    {
+        var count = 0;
+        foreach (var type in BenchApplication.Objects(ns, 20).Select(o => o.Type).Distinct())
+        {
+            count += (await api.ListAsync<JsonObject>(type, ns)).Items.Count;
+        }
+
+        return count;
+    }
+
+    /// <summary>Bytes and files under a bank folder (what the checkpoint costs on disk).</summary>
+    private static (long Bytes, int Files) Usage(string directory)
+    {
+        var files = new DirectoryInfo(directory).EnumerateFiles("*", SearchOption.AllDirectories).ToList();
+        return (files.Sum(f => f.Length), files.Count);
+    }
+}
