@@ -71,9 +71,9 @@ public static class DesiredNetwork
         foreach (var iface in interfaces.OrderBy(i => i.Name, StringComparer.Ordinal))
         {
             if (!iface.ExternalIds.TryGetValue(PortExternalIds.Subnet, out var subnetKey)) { continue; } // not an Erebor port
-            var reason = Validate(iface, subnetKey, segments, leases, out var port);
-            if (port is not null) { ports.Add(port); }
-            else { ignored.Add(new IgnoredPort(iface.Name, reason!)); }
+            var reason = Validate(iface, subnetKey, segments, leases, out var port) ?? Clash(port!, subnetKey, ports);
+            if (reason is null) { ports.Add(port!); }
+            else { ignored.Add(new IgnoredPort(iface.Name, reason)); }
         }
 
         return (new NodeNetwork([.. segments.Values.OrderBy(s => s.Id)], routerInterfaces, ports) { Routes = routes }, ignored);
@@ -95,6 +95,22 @@ public static class DesiredNetwork
             Mtu = dhcp.Mtu is { } mtu ? (ushort)mtu : null,
             StaticRoutes = [.. (dhcp.StaticRoutes ?? []).Select(r => Ipv4Cidr.TryParse(r.Destination, out var d, out _) && Ipv4Address.TryParse(r.NextHop, out var h) ? new DhcpRoute(d, h) : (DhcpRoute?)null).OfType<DhcpRoute>()],
         };
+    }
+
+    /// <summary>
+    /// Two ports of one segment with one MAC (or one static address) cannot both be wired: L2 and the
+    /// ARP responder need one port per MAC and address. The port first by name keeps it.
+    /// </summary>
+    private static string? Clash(LocalPort port, string subnetKey, List<LocalPort> wired)
+    {
+        if (wired.FirstOrDefault(p => p.SegmentId == port.SegmentId && p.Mac == port.Mac) is { } sameMac)
+        {
+            return $"external_ids:{PortExternalIds.AttachedMac} {port.Mac} is already port {sameMac.Name}'s on {subnetKey}";
+        }
+
+        return port.Ip is { } ip && wired.FirstOrDefault(p => p.SegmentId == port.SegmentId && p.Ip == ip) is { } sameIp
+            ? $"address {ip} is already port {sameIp.Name}'s on {subnetKey}"
+            : null;
     }
 
     private static string? Validate(OvsInterface iface, string subnetKey, Dictionary<string, Segment> segments, ILeaseView? leases, out LocalPort? port)

@@ -45,4 +45,24 @@ public sealed class DesiredNetworkTests
         ignored.Single(i => i.Name == "outside").Reason.Should().Be("external_ids:erebor.io/ip 10.9.9.9 is outside a/web (10.0.1.0/24)");
         ignored.Single(i => i.Name == "unknown-subnet").Reason.Should().Be("Subnet b/web does not exist or is not Ready");
     }
+
+    [Fact]
+    public void A_second_port_with_a_mac_or_static_address_already_wired_on_its_segment_is_ignored_with_the_first_ports_name()
+    {
+        V1Alpha1Subnet[] subnets = [Subnet("a", "web", "10.0.1.0/24", 5), Subnet("a", "db", "10.0.2.0/24", 6)];
+        OvsInterface[] interfaces =
+        [
+            Port("p1", 1, ("erebor.io/subnet", "a/web"), ("attached-mac", "02:00:00:00:00:01"), ("erebor.io/ip", "10.0.1.4")),
+            Port("p2-same-mac", 2, ("erebor.io/subnet", "a/web"), ("attached-mac", "02:00:00:00:00:01")),
+            Port("p3-same-ip", 3, ("erebor.io/subnet", "a/web"), ("attached-mac", "02:00:00:00:00:03"), ("erebor.io/ip", "10.0.1.4")),
+            Port("p4-other-segment", 4, ("erebor.io/subnet", "a/db"), ("attached-mac", "02:00:00:00:00:01")),
+        ];
+
+        var (network, ignored) = DesiredNetwork.Build(subnets, [], interfaces);
+
+        network.Ports.Select(p => p.Name).Should().Equal(["p1", "p4-other-segment"], "a MAC is unique per segment, not per node");
+        ignored.Select(i => (i.Name, i.Reason)).Should().Equal(
+            ("p2-same-mac", "external_ids:attached-mac 02:00:00:00:00:01 is already port p1's on a/web"),
+            ("p3-same-ip", "address 10.0.1.4 is already port p1's on a/web"));
+    }
 }
