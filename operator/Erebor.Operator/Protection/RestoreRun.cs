@@ -36,8 +36,8 @@ public sealed record RestoreRunResult(RunPhase? Phase, string? Reason, string? M
 /// the <c>erebor-operator restore run &lt;namespace&gt;/&lt;name&gt;</c> command.
 /// <para>Pending -> Restoring -> Completed | PartiallyFailed | Error. The Checkpoint must be
 /// Available (else Pending, CheckpointNotAvailable; a missing one is Error, CheckpointNotFound);
-/// its plan names the provider, whose bank and encryption key are opened; the index is read and
-/// validated (a malformed one is Error, IndexInvalid, with the reader's message). Then the engine
+/// the provider it recorded (else its plan's) gives the bank and encryption key; the index is
+/// read and validated (a malformed one is Error, IndexInvalid, with the reader's message). Then the engine
 /// restores every resource in dependency order with the namespace mapping and conflict policy,
 /// reporting progress and every skipped or failed resource.</para>
 /// <para>Crash safety: the run claims the Restore (executor + heartbeat in status, written with
@@ -106,16 +106,23 @@ public sealed class RestoreRun(IKubeApi api, EventRecorder events, TimeProvider 
                 $"Checkpoint {spec.Checkpoint} is {checkpoint.Status.Phase?.ToString() ?? "not started"}; the restore starts when it is Available"));
         }
 
-        var plan = await api.GetAsync<V1Alpha1ProtectionPlan>(ns, checkpoint.Spec.Plan, ct);
-        if (plan is null)
+        // The provider the checkpoint was written with (recorded when its run started); the plan's otherwise.
+        var providerName = checkpoint.Status.Provider;
+        if (providerName is null)
         {
-            return new(new Problem(RunPhase.Error, RestoreReasons.PlanNotFound, $"ProtectionPlan {ns}/{checkpoint.Spec.Plan} of Checkpoint {spec.Checkpoint} does not exist: it names the provider whose bank holds the checkpoint"));
+            var plan = await api.GetAsync<V1Alpha1ProtectionPlan>(ns, checkpoint.Spec.Plan, ct);
+            if (plan is null)
+            {
+                return new(new Problem(RunPhase.Error, RestoreReasons.PlanNotFound, $"ProtectionPlan {ns}/{checkpoint.Spec.Plan} of Checkpoint {spec.Checkpoint} does not exist, and the checkpoint records no provider: the provider names the bank that holds it"));
+            }
+
+            providerName = plan.Spec.Provider;
         }
 
-        var provider = await api.GetAsync<V1Alpha1ProtectionProvider>(null, plan.Spec.Provider, ct);
+        var provider = await api.GetAsync<V1Alpha1ProtectionProvider>(null, providerName, ct);
         if (provider is null)
         {
-            return new(new Problem(RunPhase.Error, RestoreReasons.ProviderNotFound, $"ProtectionProvider '{plan.Spec.Provider}' of plan {checkpoint.Spec.Plan} does not exist"));
+            return new(new Problem(RunPhase.Error, RestoreReasons.ProviderNotFound, $"ProtectionProvider '{providerName}' of Checkpoint {spec.Checkpoint} does not exist"));
         }
 
         var (bank, bankProblem) = await ProviderBanks.OpenAsync(api, provider, ct);

@@ -111,7 +111,7 @@ public sealed class RestoreAcceptanceTests(RestoreOperatorFixture fixture, BankF
     }
 
     [Fact]
-    public async Task The_conflict_policy_Skip_leaves_a_changed_object_and_lists_it_while_Update_puts_it_back()
+    public async Task The_conflict_policy_Skip_leaves_a_changed_object_and_lists_it_while_Update_puts_it_back_even_once_the_plan_is_gone()
     {
         var source = NewName("conf");
         await RoundTrip.CreateAppAsync(Api, source, scale: 1);
@@ -132,6 +132,13 @@ public sealed class RestoreAcceptanceTests(RestoreOperatorFixture fixture, BankF
         var updated = await scenario.WaitForPhaseAsync("update", RunPhase.Completed);
         (updated.Status.Resources ?? []).Should().NotContain(r => r.Kind == "ConfigMap");
         (await Api.GetAsync<JsonObject>(KubeTypes.ConfigMap, source, "cm-000-0"))!["data"]!["empty"]!.GetValue<string>().Should().BeEmpty();
+
+        // The plan is gone: the checkpoint recorded its provider, so it still restores.
+        await fixture.Cluster.KubectlCheckedAsync("delete", "protectionplan", RestoreScenario.PlanName, "-n", scenario.AdminNamespace);
+        var elsewhere = NewName("noplan");
+        await scenario.ApplyRestoreAsync("noplan", "cp", targetNamespace: elsewhere);
+        await scenario.WaitForPhaseAsync("noplan", RunPhase.Completed);
+        (await Api.GetAsync<JsonObject>(KubeTypes.ConfigMap, elsewhere, "cm-000-0")).Should().NotBeNull();
     }
 
     [Fact]
