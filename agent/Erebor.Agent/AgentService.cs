@@ -195,7 +195,8 @@ public sealed class AgentService(
         await foreach (var signal in _changed.Reader.ReadAllAsync(ct))
         {
             if (!openFlow.IsConnected) { continue; }
-            var (network, ignored) = DesiredNetwork.Build(subnets.List(), routers.List(), interfaces.Interfaces.Values, options.NodeName, _apps.Values.OfType<Apps.Dhcp.ILeaseView>().FirstOrDefault());
+            var (subnetList, routerList) = (subnets.List(), routers.List());
+            var (network, ignored) = DesiredNetwork.Build(subnetList, routerList, interfaces.Interfaces.Values, options.NodeName, _apps.Values.OfType<Apps.Dhcp.ILeaseView>().FirstOrDefault());
             if (ignored.Count != _ignoredPorts)
             {
                 foreach (var port in ignored) { _logger.LogWarning("Port {Port} is not wired: {Reason}", port.Name, port.Reason); }
@@ -222,6 +223,7 @@ public sealed class AgentService(
 
                 foreach (var l3 in _apps.Values.OfType<L3.L3App>()) { await l3.ForgetAsync(moved, ct); }
                 Programmed = true;
+                reporter.Programmed(ProgrammedGenerations.Of(subnetList, routerList, network));
             }
             catch (Exception e) when (e is OpenFlowConnectionException or OpenFlowErrorException or OpenFlowBundleException or TimeoutException && !ct.IsCancellationRequested)
             {
@@ -254,12 +256,6 @@ public sealed class AgentService(
         }
     }
 
-    private async Task HeartbeatAsync(InterfaceTable interfaces, CancellationToken ct)
-    {
-        do
-        {
-            await reporter.ReportAsync(new AgentState(interfaces.OvsVersion, metrics.OpenFlowConnected, metrics.OvsdbConnected, metrics.FlowsPerTable, metrics.PacketInsByApp, _ignoredPorts, _network), ct);
-        }
-        while (await Task.Delay(options.HeartbeatInterval, time, ct).ContinueWith(t => !t.IsCanceled, TaskScheduler.Default));
-    }
+    private Task HeartbeatAsync(InterfaceTable interfaces, CancellationToken ct) =>
+        reporter.RunAsync(() => new AgentState(interfaces.OvsVersion, metrics.OpenFlowConnected, metrics.OvsdbConnected, metrics.FlowsPerTable, metrics.PacketInsByApp, _ignoredPorts, _network), ct);
 }

@@ -6,8 +6,9 @@ namespace Erebor.Api;
 [KubernetesEntity(ApiGroup.Name, ApiGroup.Version, "Router", "routers", ShortNames = ["rt"], Categories = [ApiGroup.Category])]
 [Description("A distributed router between Subnets of one namespace; every node routes locally.")]
 [PrinterColumn("Interfaces", "integer", ".status.interfaceCount", Order = 1)]
-[PrinterColumn("Ready", "string", ".status.conditions[?(@.type==\"Ready\")].status", Order = 2)]
-[PrinterColumn("Reason", "string", ".status.conditions[?(@.type==\"Ready\")].reason", Order = 3, Priority = 1)]
+[PrinterColumn("Programmed", "string", ".status.programmed", Order = 2)]
+[PrinterColumn("Ready", "string", ".status.conditions[?(@.type==\"Ready\")].status", Order = 3)]
+[PrinterColumn("Reason", "string", ".status.conditions[?(@.type==\"Ready\")].reason", Order = 4, Priority = 1)]
 [PrinterColumn("Age", "date", ".metadata.creationTimestamp", Order = 9)]
 public sealed class V1Alpha1Router : CustomResource<V1Alpha1Router.RouterSpec, V1Alpha1Router.RouterStatus>
 {
@@ -39,6 +40,9 @@ public sealed class V1Alpha1Router : CustomResource<V1Alpha1Router.RouterSpec, V
     public sealed class RouterStatus : ConditionedStatus
     {
         public int InterfaceCount { get; set; }
+
+        [Description("Nodes whose agent has installed the current generation, of the nodes holding a block of an attached subnet, e.g. \"2/3\" (condition Programmed says which lag).")]
+        public string? Programmed { get; set; }
 
         [ListMapKeys("subnet")]
         public List<InterfaceStatus> Interfaces { get; set; } = [];

@@ -9,11 +9,13 @@ namespace Erebor.Api;
 [PrinterColumn("Gateway", "string", ".status.gateway", Order = 2)]
 [PrinterColumn("Nodes", "integer", ".status.nodeCount", Order = 3)]
 [PrinterColumn("Available", "integer", ".status.addresses.available", Order = 4)]
-[PrinterColumn("Ready", "string", ".status.conditions[?(@.type==\"Ready\")].status", Order = 5)]
-[PrinterColumn("Reason", "string", ".status.conditions[?(@.type==\"Ready\")].reason", Order = 6, Priority = 1)]
-[PrinterColumn("Block", "integer", ".status.nodeBlockPrefixLength", Order = 7, Priority = 1)]
-[PrinterColumn("Segment", "integer", ".status.segmentId", Order = 8, Priority = 1)]
-[PrinterColumn("Age", "date", ".metadata.creationTimestamp", Order = 9)]
+[PrinterColumn("Programmed", "string", ".status.programmed", Order = 5)]
+[PrinterColumn("Ready", "string", ".status.conditions[?(@.type==\"Ready\")].status", Order = 6)]
+[PrinterColumn("Reason", "string", ".status.conditions[?(@.type==\"Ready\")].reason", Order = 7, Priority = 1)]
+[PrinterColumn("Leased", "integer", ".status.addresses.leased", Order = 8, Priority = 1)]
+[PrinterColumn("Block", "integer", ".status.nodeBlockPrefixLength", Order = 9, Priority = 1)]
+[PrinterColumn("Segment", "integer", ".status.segmentId", Order = 10, Priority = 1)]
+[PrinterColumn("Age", "date", ".metadata.creationTimestamp", Order = 11)]
 public sealed class V1Alpha1Subnet : CustomResource<V1Alpha1Subnet.SubnetSpec, V1Alpha1Subnet.SubnetStatus>
 {
     public sealed class SubnetSpec
@@ -79,7 +81,10 @@ public sealed class V1Alpha1Subnet : CustomResource<V1Alpha1Subnet.SubnetSpec, V
         [Description("Number of nodes that hold a block.")]
         public int NodeCount { get; set; }
 
-        [Description("Address block of each node; a node keeps its block while it exists.")]
+        [Description("Nodes whose agent has installed the current generation, of the nodes holding a block, e.g. \"2/3\" (condition Programmed says which lag).")]
+        public string? Programmed { get; set; }
+
+        [Description("Address block of each node and what its agent reports; a node keeps its block while it exists.")]
         [ListMapKeys("node")]
         public List<NodeBlock> NodeBlocks { get; set; } = [];
 
@@ -96,6 +101,18 @@ public sealed class V1Alpha1Subnet : CustomResource<V1Alpha1Subnet.SubnetSpec, V
 
         [Required]
         public string Cidr { get; set; } = string.Empty;
+
+        [Description("Programmed (the current generation is installed), Behind, AgentNotReady (stale heartbeat or not Ready) or NoAgent.")]
+        public string? State { get; set; }
+
+        [Description("The generation the node's agent has installed; absent until it reports one.")]
+        public long? ProgrammedGeneration { get; set; }
+
+        [Description("Ports of this subnet on the node, as its agent reports.")]
+        public int? Ports { get; set; }
+
+        [Description("Addresses of the node's block leased by DHCP, as its agent reports.")]
+        public int? Leased { get; set; }
     }
 
     public sealed class AddressCounts

@@ -25,6 +25,13 @@ public interface ILeaseView
     Ipv4Address? AddressOf(string segment, string port, MacAddress mac);
 }
 
+/// <summary>Counts a segment's addresses on this node, for the NodeAgent status and metrics.</summary>
+public interface ILeaseCounts
+{
+    /// <summary>Addresses of this node's block of <paramref name="segment"/> in use (leased or offered) and still free; null when the node has no block of it.</summary>
+    (long InUse, long Available)? CountOf(Segment segment, NodeNetwork network);
+}
+
 /// <summary>Timings of the lease table, documented where the choice is made.</summary>
 public sealed record LeasePolicy
 {

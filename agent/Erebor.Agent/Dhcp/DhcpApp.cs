@@ -24,7 +24,7 @@ namespace Erebor.Agent.Dhcp;
 /// without waiting for DHCP traffic. Also the <see cref="ILeaseView"/> the desired network reads,
 /// so the ARP responder answers for DHCP'd ports.
 /// </summary>
-public sealed class DhcpApp : IPacketInApp, INetworkObserver, ILeaseView, IDisposable
+public sealed class DhcpApp : IPacketInApp, INetworkObserver, ILeaseView, ILeaseCounts, IDisposable
 {
     /// <summary>The expiry timer wakes at least this often (lease times can be longer than a timer allows).</summary>
     private static readonly TimeSpan MaxExpiryWait = TimeSpan.FromHours(1);
@@ -81,6 +81,15 @@ public sealed class DhcpApp : IPacketInApp, INetworkObserver, ILeaseView, IDispo
         lock (_lock)
         {
             return _leases.Find(segment, port, mac) is { State: LeaseState.Bound } lease ? lease.Ip : null;
+        }
+    }
+
+    public (long InUse, long Available)? CountOf(Segment segment, NodeNetwork network)
+    {
+        if (AddressScope.Of(segment, network) is not { } scope) { return null; }
+        lock (_lock)
+        {
+            return _leases.Count(scope, _time.GetUtcNow());
         }
     }
 
@@ -225,17 +234,12 @@ public sealed class DhcpApp : IPacketInApp, INetworkObserver, ILeaseView, IDispo
     private IEnumerable<Measurement<long>> ObserveLeases()
     {
         var network = _lastNetwork;
-        var now = _time.GetUtcNow();
         var result = new List<Measurement<long>>();
-        lock (_lock)
+        foreach (var segment in network.Segments)
         {
-            foreach (var segment in network.Segments)
-            {
-                if (AddressScope.Of(segment, network) is not { } scope) { continue; }
-                var (inUse, available) = _leases.Count(scope, now);
-                result.Add(new(inUse, new("subnet", segment.Name), new("state", "in_use")));
-                result.Add(new(available, new("subnet", segment.Name), new("state", "available")));
-            }
+            if (CountOf(segment, network) is not { } counts) { continue; }
+            result.Add(new(counts.InUse, new("subnet", segment.Name), new("state", "in_use")));
+            result.Add(new(counts.Available, new("subnet", segment.Name), new("state", "available")));
         }
 
         return result;

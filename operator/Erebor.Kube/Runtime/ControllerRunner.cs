@@ -72,11 +72,16 @@ public sealed class ControllerRunner<T> : IDisposable
     /// workers start only once the related informer has synced too.
     /// </summary>
     public void Watch<TOther>(Informer<TOther> related, Func<TOther, IEnumerable<string>> keysOf)
+        where TOther : class, IKubernetesObject =>
+        WatchChanges(related, change => keysOf(change.Object));
+
+    /// <summary>Like <see cref="Watch{TOther}"/>, for mappings that need the kind of change (e.g. a deletion).</summary>
+    public void WatchChanges<TOther>(Informer<TOther> related, Func<InformerEvent<TOther>, IEnumerable<string>> keysOf)
         where TOther : class, IKubernetesObject
     {
         related.Changed += change =>
         {
-            foreach (var key in keysOf(change.Object)) { Queue.Add(key); }
+            foreach (var key in keysOf(change)) { Queue.Add(key); }
         };
         _syncs.Add(related.WaitForSyncAsync);
     }

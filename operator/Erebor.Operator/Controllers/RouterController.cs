@@ -17,10 +17,17 @@ public static class RouterReasons
 
 /// <summary>
 /// Resolves a Router's interfaces against the Subnets of its namespace: the address of each
-/// interface (the subnet's gateway unless given) and a MAC that is stable for the Router's life.
+/// interface (the subnet's gateway unless given) and a MAC that is stable for the Router's life;
+/// reports which nodes (those holding a block of an attached subnet) have programmed its current
+/// generation, from the NodeAgents.
 /// </summary>
-public sealed class RouterController(Informer<V1Alpha1Subnet> subnets, StatusWriter statusWriter, EventRecorder events, TimeProvider time)
-    : IEntityController<V1Alpha1Router>
+public sealed class RouterController(
+    Informer<V1Alpha1Subnet> subnets,
+    Informer<V1Alpha1NodeAgent> agents,
+    StatusWriter statusWriter,
+    EventRecorder events,
+    TimeProvider time,
+    TimeSpan agentStaleAfter) : IEntityController<V1Alpha1Router>
 {
     public async Task<ReconcileResult> ReconcileAsync(V1Alpha1Router router, CancellationToken ct)
     {
@@ -55,8 +62,18 @@ public sealed class RouterController(Informer<V1Alpha1Subnet> subnets, StatusWri
             await events.RecordAsync(router, ready ? EventTypes.Normal : EventTypes.Warning, reason, message, ct);
         }
 
+        var key = ObjectKey.Of(router).ToString();
+        var reports = status.Interfaces
+            .SelectMany(i => SubnetNamed(router)(i.Subnet)?.Status.NodeBlocks ?? [])
+            .Select(b => b.Node)
+            .Distinct()
+            .ToDictionary(node => node, node => agents.Get(node) is { } agent ? AgentReport.ForRouter(agent, key) : null);
+        var programmed = ProgrammedStatus.Summarize(generation ?? 0, reports, now, agentStaleAfter);
+        status.Programmed = programmed.Count;
+        Conditions.Set(status.Conditions, ConditionTypes.Programmed, programmed.Status, programmed.Reason, programmed.Message, generation, now);
+
         await statusWriter.WriteIfChangedAsync(router, before, ct);
-        return ReconcileResult.Done;
+        return programmed.RecheckAt is { } at ? ReconcileResult.RequeueIn(at - now) : ReconcileResult.Done;
     }
 
     /// <summary>Derived from the Router's uid: stable across operator restarts, new if the Router is recreated.</summary>

@@ -20,15 +20,18 @@ public static class SubnetReasons
 
 /// <summary>
 /// Validates a Subnet, splits it into per-node blocks for the Nodes that exist (blocks never
-/// move), counts its addresses and records which Routers use it.
+/// move), counts its addresses, records which Routers use it, and reports from the NodeAgents
+/// which nodes have programmed its current generation and how many addresses they leased.
 /// </summary>
 public sealed class SubnetController(
     Informer<V1Alpha1Subnet> subnets,
     Informer<V1Node> nodes,
     Informer<V1Alpha1Router> routers,
+    Informer<V1Alpha1NodeAgent> agents,
     StatusWriter statusWriter,
     EventRecorder events,
-    TimeProvider time) : IEntityController<V1Alpha1Subnet>
+    TimeProvider time,
+    TimeSpan agentStaleAfter) : IEntityController<V1Alpha1Subnet>
 {
     /// <summary>Segment ids are 24 bits, like a VXLAN/Geneve VNI, which is what they become between nodes.</summary>
     public const int MaxSegmentId = (1 << 24) - 1;
@@ -59,6 +62,8 @@ public sealed class SubnetController(
                 await events.WarningAsync(subnet, SubnetReasons.InvalidSpec, message, ct);
             }
 
+            Conditions.Set(status.Conditions, ConditionTypes.Programmed, false, SubnetReasons.InvalidSpec, "the spec is invalid; see the Validated condition", generation, now);
+
             await statusWriter.WriteIfChangedAsync(subnet, before, ct);
             return ReconcileResult.Done;
         }
@@ -72,7 +77,9 @@ public sealed class SubnetController(
         status.NodeBlocks = [.. allocation.Blocks.OrderBy(b => b.Value).Select(b => new V1Alpha1Subnet.NodeBlock { Node = b.Key, Cidr = b.Value.ToString() })];
         status.NodeCount = status.NodeBlocks.Count;
 
+        var programmed = ReportProgrammed(subnet, status, now);
         var counts = model.Counts(RouterInterfaceAddresses(subnet));
+        status.Addresses.Leased = programmed.Leased;
         status.Addresses.Total = counts.Usable;
         status.Addresses.Reserved = counts.Reserved;
         status.Addresses.Available = counts.Assignable - status.Addresses.Leased;
@@ -107,7 +114,7 @@ public sealed class SubnetController(
         }
 
         await statusWriter.WriteIfChangedAsync(subnet, before, ct);
-        return ReconcileResult.Done;
+        return programmed.RecheckAt is { } at ? ReconcileResult.RequeueIn(at - now) : ReconcileResult.Done;
     }
 
     public Task DeletedAsync(V1Alpha1Subnet subnet, CancellationToken ct)
@@ -146,6 +153,25 @@ public sealed class SubnetController(
 
         var nodeNames = nodes.List().Select(n => n.Metadata.Name!).ToList();
         return NodeBlockAllocator.Allocate(model.Cidr, model.NodeBlockPrefixLength, existing, nodeNames);
+    }
+
+    /// <summary>Fills status.programmed, the Programmed condition and each block's agent report.</summary>
+    private ProgrammedSummary ReportProgrammed(V1Alpha1Subnet subnet, V1Alpha1Subnet.SubnetStatus status, DateTimeOffset now)
+    {
+        var key = ObjectKey.Of(subnet).ToString();
+        var reports = status.NodeBlocks.ToDictionary(b => b.Node, b => agents.Get(b.Node) is { } agent ? AgentReport.ForSubnet(agent, key) : null);
+        var summary = ProgrammedStatus.Summarize(subnet.Metadata.Generation ?? 0, reports, now, agentStaleAfter);
+        foreach (var (block, node) in status.NodeBlocks.Join(summary.PerNode, b => b.Node, n => n.Node, (b, n) => (b, n)))
+        {
+            block.State = node.State;
+            block.ProgrammedGeneration = node.Generation;
+            block.Ports = node.Ports;
+            block.Leased = node.Leased;
+        }
+
+        status.Programmed = summary.Count;
+        Conditions.Set(status.Conditions, ConditionTypes.Programmed, summary.Status, summary.Reason, summary.Message, subnet.Metadata.Generation, now);
+        return summary;
     }
 
     private static string Summarize(List<string> items) =>

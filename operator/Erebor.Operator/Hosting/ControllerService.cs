@@ -70,21 +70,26 @@ public sealed class ControllerService(
         var plans = informers.Add<V1Alpha1ProtectionPlan>();
         var checkpoints = informers.Add<V1Alpha1Checkpoint>();
         var restores = informers.Add<V1Alpha1Restore>();
+        var agents = informers.Add<V1Alpha1NodeAgent>();
         var statusWriter = new StatusWriter(api);
         var controllerOptions = new ControllerOptions { Workers = options.Workers };
 
         using var subnetRunner = new ControllerRunner<V1Alpha1Subnet>(
-            api, subnets, new SubnetController(subnets, nodes, routers, statusWriter, events, time),
+            api, subnets, new SubnetController(subnets, nodes, routers, agents, statusWriter, events, time, options.AgentStaleAfter),
             [new SubnetInUseFinalizer(routers, statusWriter, events, time)], _logger, controllerOptions);
         // A Router change can attach or detach any Subnet of its namespace; a Node change affects every Subnet's blocks.
         subnetRunner.Watch(routers, router => subnets.List().Where(s => s.Metadata.Namespace == router.Metadata.Namespace).Select(s => s.Key));
         subnetRunner.Watch(nodes, _ => subnets.List().Select(s => s.Key));
+        var subnetReports = NodeAgentChanges.ForSubnets(options.AgentStaleAfter, time);
+        subnetRunner.WatchChanges(agents, change => subnetReports.Changed(change) ?? subnets.List().Select(s => s.Key));
 
         using var routerRunner = new ControllerRunner<V1Alpha1Router>(
-            api, routers, new RouterController(subnets, statusWriter, events, time), [], _logger, controllerOptions);
+            api, routers, new RouterController(subnets, agents, statusWriter, events, time, options.AgentStaleAfter), [], _logger, controllerOptions);
         routerRunner.Watch(subnets, subnet => routers.List()
             .Where(r => r.Metadata.Namespace == subnet.Metadata.Namespace && r.Spec.Interfaces.Any(i => i.Subnet == subnet.Metadata.Name))
             .Select(r => r.Key));
+        var routerReports = NodeAgentChanges.ForRouters(options.AgentStaleAfter, time);
+        routerRunner.WatchChanges(agents, change => routerReports.Changed(change) ?? routers.List().Select(r => r.Key));
 
         using var providerRunner = new ControllerRunner<V1Alpha1ProtectionProvider>(
             api, providers, new ProtectionProviderController(api, statusWriter, events, time), [], _logger, controllerOptions);

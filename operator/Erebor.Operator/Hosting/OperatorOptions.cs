@@ -37,4 +37,7 @@ public sealed record OperatorOptions
 
     /// <summary>A checkpoint run's lease in the bank: how long a killed run blocks its restart by another replica.</summary>
     public TimeSpan CheckpointLeaseDuration { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>A NodeAgent whose heartbeat is older than this counts as not ready (four default heartbeats).</summary>
+    public TimeSpan AgentStaleAfter { get; init; } = TimeSpan.FromSeconds(40);
 }

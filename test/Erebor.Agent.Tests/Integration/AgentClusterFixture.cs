@@ -9,11 +9,14 @@ using Erebor.Kube.Runtime;
 namespace Erebor.Agent.Tests.Integration;
 
 /// <summary>A real control plane with the CRDs and the operator: what every node agent talks to.</summary>
-public sealed class AgentClusterFixture : EreborClusterFixture
+public class AgentClusterFixture : EreborClusterFixture
 {
     private OperatorProcess? _operator;
 
-    protected override async Task StartedAsync() => _operator = await OperatorProcess.StartAsync(Cluster);
+    /// <summary>How the operator is started (null: defaults).</summary>
+    protected virtual OperatorProcessOptions? OperatorOptions => null;
+
+    protected override async Task StartedAsync() => _operator = await OperatorProcess.StartAsync(Cluster, OperatorOptions);
 
     protected override async Task StoppingAsync()
     {

@@ -32,6 +32,7 @@ public sealed class AgentProcess : IAsyncDisposable
         Environment.GetEnvironmentVariable("EREBOR_AGENT_BIN") is { Length: > 0 } bin ? bin : Path.Combine(AppContext.BaseDirectory, "erebor-agent");
 
     /// <summary>Starts an agent for <paramref name="node"/>; with <paramref name="waitProgrammed"/>, returns once /readyz says the pipeline is installed.</summary>
+    /// <param name="heartbeatSeconds">How often it writes its NodeAgent status (2 s: tests see it quickly).</param>
     public static async Task<AgentProcess> StartAsync(IControlPlane cluster, OvsNode node, string? nodeName = null, string? stateDirectory = null, int? metricsPort = null, bool waitProgrammed = true, IReadOnlyList<string>? extraArgs = null, int heartbeatSeconds = 2, CancellationToken ct = default)
     {
         nodeName ??= node.Name;

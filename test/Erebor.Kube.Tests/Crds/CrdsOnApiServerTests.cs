@@ -192,19 +192,19 @@ public sealed class CrdsOnApiServerTests(EreborCrdsFixture fixture) : IClassFixt
         var ns = await NewNamespaceAsync();
         await Cluster.ApplyAsync(ValidSubnet(ns, "web"));
         await PatchStatusAsync(ns, "subnets", "web", """
-            {"status": {"gateway": "10.0.1.1", "nodeCount": 3, "nodeBlockPrefixLength": 26,
+            {"status": {"gateway": "10.0.1.1", "nodeCount": 3, "nodeBlockPrefixLength": 26, "programmed": "2/3",
              "addresses": {"total": 253, "reserved": 1, "leased": 2, "available": 250},
-             "conditions": [{"type": "Ready", "status": "True", "reason": "Programmed", "message": "on 3 of 3 nodes",
+             "conditions": [{"type": "Ready", "status": "True", "reason": "BlocksAssigned", "message": "3 node(s) hold /26 blocks",
                              "lastTransitionTime": "2024-01-01T00:00:00Z"}]}}
             """);
 
         var table = await Cluster.KubectlCheckedAsync("get", "subnets", "-n", ns);
         var wide = await Cluster.KubectlCheckedAsync("get", "subnets", "-n", ns, "-o", "wide");
 
-        Words(table, 0).Should().Equal("NAME", "CIDR", "GATEWAY", "NODES", "AVAILABLE", "READY", "AGE");
-        Words(table, 1).Take(6).Should().Equal("web", "10.0.1.0/24", "10.0.1.1", "3", "250", "True");
-        Words(wide, 0).Should().Equal("NAME", "CIDR", "GATEWAY", "NODES", "AVAILABLE", "READY", "REASON", "BLOCK", "SEGMENT", "AGE");
-        Words(wide, 1).Skip(6).Take(2).Should().Equal("Programmed", "26");
+        Words(table, 0).Should().Equal("NAME", "CIDR", "GATEWAY", "NODES", "AVAILABLE", "PROGRAMMED", "READY", "AGE");
+        Words(table, 1).Take(7).Should().Equal("web", "10.0.1.0/24", "10.0.1.1", "3", "250", "2/3", "True");
+        Words(wide, 0).Should().Equal("NAME", "CIDR", "GATEWAY", "NODES", "AVAILABLE", "PROGRAMMED", "READY", "REASON", "LEASED", "BLOCK", "SEGMENT", "AGE");
+        Words(wide, 1).Skip(7).Take(3).Should().Equal("BlocksAssigned", "2", "26");
     }
 
     [Fact]

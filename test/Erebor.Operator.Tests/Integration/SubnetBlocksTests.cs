@@ -78,7 +78,7 @@ public sealed class SubnetBlocksTests(OperatorFixture fixture) : IClassFixture<O
             "kubectl get erebor to show both Ready");
 
         var subnets = await fixture.Cluster.KubectlCheckedAsync("get", "subnets", "-n", ns);
-        subnets.Split('\n')[0].Should().MatchRegex(@"^NAME\s+CIDR\s+GATEWAY\s+NODES\s+AVAILABLE\s+READY\s+AGE");
-        subnets.Should().MatchRegex(@"web\s+10\.30\.0\.0/24\s+10\.30\.0\.1\s+\d+\s+\d+\s+True");
+        subnets.Split('\n')[0].Should().MatchRegex(@"^NAME\s+CIDR\s+GATEWAY\s+NODES\s+AVAILABLE\s+PROGRAMMED\s+READY\s+AGE");
+        subnets.Should().MatchRegex(@"web\s+10\.30\.0\.0/24\s+10\.30\.0\.1\s+\d+\s+\d+\s+\d+/\d+\s+True");
     }
 }
