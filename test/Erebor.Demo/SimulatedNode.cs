@@ -9,11 +9,3 @@ namespace Erebor.Demo;
 /// run there, with its tunnel endpoint on the underlay. <see cref="Name"/> is the Node object's name.
 /// </summary>
 internal sealed record SimulatedNode(string Name, OvsNode Ovs, AgentProcess Agent, string TunnelEndpoint);
-
-/// <summary>A "VM" on a node: a network namespace on a veth whose OVS port names the Subnet it joins.</summary>
-internal sealed record Vm(string Name, SimulatedNode Node, string Subnet, Workload Workload, DhcpLease Lease)
-{
-    public string Address => Lease.Ip.ToString();
-
-    public override string ToString() => $"{Name} ({Node.Name})";
-}

@@ -111,7 +111,7 @@ internal sealed partial class Tour(Narrator narrator, Cleanup cleanup, Cancellat
     {
         Step("kubectl apply -k config/samples: two Subnets and a Router in namespace demo");
         narrator.Show(await Cluster.KubectlCheckedAsync("apply", "-k", RepositoryPaths.Samples));
-        await Eventually.UntilAsync(NotReadyAsync, notReady => notReady.Count == 0, TimeSpan.FromSeconds(60), "the samples to be Ready");
+        await Eventually.UntilAsync(() => NotYetAsync(item => ConditionIsTrue(item, "Ready")), notReady => notReady.Count == 0, TimeSpan.FromSeconds(60), "the samples to be Ready");
         foreach (var (subnet, blocks) in await NodeBlocksAsync())
         {
             narrator.Say($"Subnet {subnet}: {string.Join(", ", blocks.Select(b => $"{b.Node} holds {b.Block}"))}");
@@ -215,7 +215,7 @@ internal sealed partial class Tour(Narrator narrator, Cleanup cleanup, Cancellat
     private async Task PingAsync()
     {
         Step("pings: same subnet across nodes, across subnets on one node, across subnets and nodes");
-        var (fe1, fe2, be2) = (Vm("fe-1"), Vm("fe-2"), Vm("be-2"));
+        var (fe1, fe2, be2) = (VmNamed("fe-1"), VmNamed("fe-2"), VmNamed("be-2"));
         await PingAsync(fe1, fe2, "same subnet across nodes", 64,
             $"L2: {fe1.Node.Name} answered fe-1's ARP for fe-2 itself and sent the frames through the geneve tunnel to {fe2.Node.Name}");
 
@@ -241,13 +241,14 @@ internal sealed partial class Tour(Narrator narrator, Cleanup cleanup, Cancellat
     private async Task ShowResourcesAsync()
     {
         Step("what Kubernetes shows: kubectl get erebor -A -o wide");
-        foreach (var node in _nodes)
-        {
-            await Eventually.UntilAsync(() => Cluster.KubectlCheckedAsync("get", "nodeagent", node.Name, "-o", "jsonpath={.status.openFlowConnected}"), c => c.Trim() == "true", TimeSpan.FromSeconds(30), $"{node.Name}'s NodeAgent heartbeat");
-        }
-
+        var leases = _vms.GroupBy(vm => vm.Subnet).ToDictionary(g => g.Key, g => g.Count());
+        await Eventually.UntilAsync(
+            () => NotYetAsync(item => ConditionIsTrue(item, "Programmed") && (item.GetProperty("kind").GetString() != "Subnet" || LeasedOf(item) == leases.GetValueOrDefault(NameOf(item)))),
+            behind => behind.Count == 0,
+            TimeSpan.FromSeconds(60),
+            "every Subnet and Router to be Programmed on both nodes, with the VMs' leases counted");
         narrator.Show(await Cluster.KubectlCheckedAsync("get", "erebor", "-A", "-o", "wide"));
-        narrator.Explain("the Subnets with their leases, the Router, and one NodeAgent per node that its agent writes every heartbeat");
+        narrator.Explain("each agent reports in its NodeAgent what it installed and leased; the operator sums that up on each Subnet and Router: programmed on 2/2 nodes, leases counted");
         narrator.Say("kubectl describe subnet frontend -n demo");
         narrator.Show(KubectlText.WithoutManagedFields(await Cluster.KubectlCheckedAsync("describe", "subnet", "frontend", "-n", Namespace)));
         narrator.Explain("blocks per node, addresses used and available, conditions with reasons and the events: what an operator needs, without reading logs");
@@ -290,7 +291,7 @@ internal sealed partial class Tour(Narrator narrator, Cleanup cleanup, Cancellat
         string Row(Func<string, double> value) => string.Concat(metrics.Select(m => $"{value(m),10:0}"));
     }
 
-    private Vm Vm(string name) => _vms.Single(vm => vm.Name == name);
+    private Vm VmNamed(string name) => _vms.Single(vm => vm.Name == name);
 
     /// <summary>Each Subnet's per-node blocks from its status.</summary>
     private async Task<Dictionary<string, List<(string Node, Ipv4Cidr Block)>>> NodeBlocksAsync()
@@ -305,26 +306,32 @@ internal sealed partial class Tour(Narrator narrator, Cleanup cleanup, Cancellat
                 list.AddRange(nodeBlocks.EnumerateArray().Select(b => (b.GetProperty("node").GetString() ?? string.Empty, Ipv4Cidr.Parse(b.GetProperty("cidr").GetString() ?? string.Empty))));
             }
 
-            blocks[subnet.GetProperty("metadata").GetProperty("name").GetString() ?? string.Empty] = list;
+            blocks[NameOf(subnet)] = list;
         }
 
         return blocks;
     }
 
-    /// <summary>Subnets and Routers whose Ready condition is not True, as "kind/name".</summary>
-    private async Task<List<string>> NotReadyAsync()
+    /// <summary>The demo's Subnets and Routers that are not yet <paramref name="done"/>, as "kind/name".</summary>
+    private async Task<List<string>> NotYetAsync(Func<JsonElement, bool> done)
     {
         using var doc = JsonDocument.Parse(await Cluster.KubectlCheckedAsync("get", "subnets,routers", "-n", Namespace, "-o", "json"));
-        var notReady = new List<string>();
-        foreach (var item in doc.RootElement.GetProperty("items").EnumerateArray())
-        {
-            var ready = item.TryGetProperty("status", out var status) && status.TryGetProperty("conditions", out var conditions)
-                && conditions.EnumerateArray().Any(c => c.GetProperty("type").GetString() == "Ready" && c.GetProperty("status").GetString() == "True");
-            if (!ready) { notReady.Add($"{item.GetProperty("kind").GetString()}/{item.GetProperty("metadata").GetProperty("name").GetString()}"); }
-        }
-
-        return notReady;
+        return doc.RootElement.GetProperty("items").EnumerateArray()
+            .Where(item => !done(item))
+            .Select(item => $"{item.GetProperty("kind").GetString()}/{NameOf(item)}")
+            .ToList();
     }
+
+    private static bool ConditionIsTrue(JsonElement item, string type) =>
+        item.TryGetProperty("status", out var status) && status.TryGetProperty("conditions", out var conditions)
+        && conditions.EnumerateArray().Any(c => c.GetProperty("type").GetString() == type && c.GetProperty("status").GetString() == "True");
+
+    private static long LeasedOf(JsonElement subnet) =>
+        subnet.TryGetProperty("status", out var status) && status.TryGetProperty("addresses", out var addresses) && addresses.TryGetProperty("leased", out var leased)
+            ? leased.GetInt64()
+            : 0;
+
+    private static string NameOf(JsonElement item) => item.GetProperty("metadata").GetProperty("name").GetString() ?? string.Empty;
 
     [GeneratedRegex(@"flow_count=(\d+)")]
     private static partial Regex FlowCount();
