@@ -180,7 +180,7 @@ public static class DhcpBenchmark
                 servers,
                 new Dictionary<string, string>
                 {
-                    ["ours"] = $"erebor-agent {string.Join(' ', agentArgs)} (defaults 1000 and 20 packets/s: a few honest clients per port never reach them, a load generator with thousands of exchanges per port would); Subnet dhcp.enabled=true, leaseSeconds {LeaseSeconds}; leases.json replaced atomically before each ACK (the fsync follows, not awaited), group-committed",
+                    ["ours"] = $"erebor-agent {string.Join(' ', agentArgs)} (defaults 1000 and 20 packets/s: a few honest clients per port never reach them, a load generator with thousands of exchanges per port would); Subnet dhcp.enabled=true, leaseSeconds {LeaseSeconds}; lease changes appended to a journal before each ACK (the fsync follows, not awaited), group-committed, snapshot rewritten every 1000 appends",
                     ["dnsmasq"] = "dnsmasq " + string.Join(' ', dnsmasqArgs.Select(a => a.Replace(scratch, "<tmp>", StringComparison.Ordinal))) + " (--no-ping: the others do not ping an address before offering it; dnsmasq fsyncs its lease file before each reply)",
                     ["kea"] = "kea-dhcp4 " + KeaConfiguration("<tmp>").ReplaceLineEndings(" ") + " (defaults otherwise: single-threaded, memfile appends without fsync)",
                 },

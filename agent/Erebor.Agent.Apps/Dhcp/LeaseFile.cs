@@ -6,8 +6,8 @@ using Erebor.Domain.Networking;
 namespace Erebor.Agent.Apps.Dhcp;
 
 /// <summary>
-/// The node's leases on disk (&lt;state-dir&gt;/leases.json), so that an agent restart honours
-/// existing leases and DHCP never waits on the API server. Written atomically
+/// The node's lease snapshot on disk (&lt;state-dir&gt;/leases.json); the changes since are in
+/// <see cref="LeaseJournal"/>, which rewrites this file now and then. Written atomically
 /// (<see cref="Write"/>: a temp file in the same directory renamed over the old file), so a reader
 /// or a restarted agent sees either the old or the new table, never a torn one; then made durable
 /// (<see cref="Sync"/>: fsync of the file and of the directory), which <see cref="Save"/> does at once.
@@ -19,21 +19,32 @@ public static class LeaseFile
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
-    public static string Serialize(LeaseTable table) => JsonSerializer.Serialize(
+    /// <summary>The table as JSON; <paramref name="journalSequence"/> is the last <see cref="LeaseJournal"/> entry it includes.</summary>
+    public static string Serialize(LeaseTable table, long journalSequence = 0) => JsonSerializer.Serialize(
         new FileModel(
             Version,
-            [.. table.Leases.OrderBy(l => l.Segment, StringComparer.Ordinal).ThenBy(l => l.Ip).Select(l => new LeaseModel(l.Segment, l.Port, l.Mac.ToString(), l.Ip.ToString(), l.State.ToString(), l.Expires, l.PortGoneAt, l.HostName))],
-            [.. table.Quarantined.Select(q => new QuarantineModel(q.Segment, q.Ip.ToString(), q.Until))]),
+            [.. table.Leases.OrderBy(l => l.Segment, StringComparer.Ordinal).ThenBy(l => l.Ip).Select(ToModel)],
+            [.. table.Quarantined.Select(ToModel)],
+            journalSequence == 0 ? null : journalSequence),
         Json);
 
-    public static LeaseTable Deserialize(string json, LeasePolicy? policy = null)
+    public static LeaseTable Deserialize(string json, LeasePolicy? policy = null) => DeserializeWithSequence(json, policy).Table;
+
+    /// <summary>The table and the last journal entry it includes (0 when none).</summary>
+    internal static (LeaseTable Table, long JournalSequence) DeserializeWithSequence(string json, LeasePolicy? policy = null)
     {
         var model = JsonSerializer.Deserialize<FileModel>(json, Json) ?? throw new JsonException("empty lease file");
         if (model.Version != Version) { throw new JsonException($"lease file version {model.Version}, this agent reads {Version}"); }
-        var leases = (model.Leases ?? []).Select(l => new Lease(l.Segment, l.Port, MacAddress.Parse(l.Mac), Ipv4Address.Parse(l.Ip), Enum.Parse<LeaseState>(l.State), l.Expires, l.PortGoneAt, l.HostName));
-        var quarantined = (model.Quarantined ?? []).Select(q => new QuarantinedAddress(q.Segment, Ipv4Address.Parse(q.Ip), q.Until));
-        return LeaseTable.From(leases, quarantined, policy);
+        return (LeaseTable.From((model.Leases ?? []).Select(FromModel), (model.Quarantined ?? []).Select(FromModel), policy), model.JournalSequence ?? 0);
     }
+
+    internal static LeaseModel ToModel(Lease l) => new(l.Segment, l.Port, l.Mac.ToString(), l.Ip.ToString(), l.State.ToString(), l.Expires, l.PortGoneAt, l.HostName);
+
+    internal static QuarantineModel ToModel(QuarantinedAddress q) => new(q.Segment, q.Ip.ToString(), q.Until);
+
+    internal static Lease FromModel(LeaseModel l) => new(l.Segment, l.Port, MacAddress.Parse(l.Mac), Ipv4Address.Parse(l.Ip), Enum.Parse<LeaseState>(l.State), l.Expires, l.PortGoneAt, l.HostName);
+
+    internal static QuarantinedAddress FromModel(QuarantineModel q) => new(q.Segment, Ipv4Address.Parse(q.Ip), q.Until);
 
     /// <summary>The table in <paramref name="path"/>, or an empty one when there is no file yet.</summary>
     public static LeaseTable Load(string path, LeasePolicy? policy = null) =>
@@ -100,9 +111,9 @@ public static class LeaseFile
         public static extern int close(int fd);
     }
 
-    private sealed record FileModel(int Version, List<LeaseModel>? Leases, List<QuarantineModel>? Quarantined);
+    private sealed record FileModel(int Version, List<LeaseModel>? Leases, List<QuarantineModel>? Quarantined, long? JournalSequence);
 
-    private sealed record LeaseModel(string Segment, string Port, string Mac, string Ip, string State, DateTimeOffset Expires, DateTimeOffset? PortGoneAt, string? HostName);
+    internal sealed record LeaseModel(string Segment, string Port, string Mac, string Ip, string State, DateTimeOffset Expires, DateTimeOffset? PortGoneAt, string? HostName);
 
-    private sealed record QuarantineModel(string Segment, string Ip, DateTimeOffset Until);
+    internal sealed record QuarantineModel(string Segment, string Ip, DateTimeOffset Until);
 }

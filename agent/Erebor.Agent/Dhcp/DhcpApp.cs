@@ -12,10 +12,11 @@ namespace Erebor.Agent.Dhcp;
 /// <summary>
 /// The distributed DHCP server (Dragonflow style): DHCP client messages come in as PACKET_INs
 /// (table 20, metered per port and per app), <see cref="DhcpServer"/> decides, and the reply
-/// leaves as a PACKET_OUT out of the ingress port. Leases live in &lt;state-dir&gt;/leases.json,
-/// written before an ACK is sent, so an agent restart honours them and DHCP never waits on the
-/// API server. A reply waits until the file holds the change it reflects (atomically replaced,
-/// so an agent crash or restart reads it back), but not for the fsync that follows: only a crash
+/// leaves as a PACKET_OUT out of the ingress port. Leases live in &lt;state-dir&gt; (a snapshot and a
+/// journal of the changes since, <see cref="LeaseJournal"/>), written before an ACK is sent, so an
+/// agent restart honours them and DHCP never waits on the API server. A reply waits until the
+/// journal holds the change it reflects (appended, so an agent crash or restart reads it back),
+/// but not for the fsync that follows: only a crash
 /// of the node itself can lose the last changes, and the clients that held those leases sit on
 /// this node's ports, so they went down with it and ask again. Both are group commits
 /// (<see cref="GroupCommit"/>): requests that arrive during a write share the next one, and only
@@ -33,8 +34,9 @@ public sealed class DhcpApp : IPacketInApp, INetworkObserver, ILeaseView, ILease
     private static readonly TimeSpan StateChangeDelay = TimeSpan.FromMilliseconds(50);
 
     private readonly Lock _lock = new();
-    private readonly string _path;
+    private readonly string _directory;
     private readonly LeaseTable _leases;
+    private readonly LeaseJournal _journal;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Meter _meter = new(AgentMetrics.MeterName);
@@ -49,19 +51,24 @@ public sealed class DhcpApp : IPacketInApp, INetworkObserver, ILeaseView, ILease
     {
         _time = time;
         _logger = logger;
-        _path = Path.Combine(options.StateDirectory, LeaseFile.FileName);
+        _directory = options.StateDirectory;
         var policy = options.LeasePolicy;
         try
         {
-            _leases = LeaseFile.Load(_path, policy);
-            _logger.LogInformation("DHCP: {Count} leases loaded from {Path}", _leases.Leases.Count, _path);
+            (_leases, _journal) = LeaseJournal.Open(_directory, policy);
+            _logger.LogInformation("DHCP: {Count} leases loaded from {Path}", _leases.Leases.Count, _directory);
         }
         catch (Exception e) when (e is IOException or System.Text.Json.JsonException or FormatException or ArgumentException)
         {
-            // A corrupt file cannot come from an atomic write; keep it for inspection and start empty.
-            _logger.LogError(e, "DHCP: could not read {Path}; moving it aside and starting with no leases", _path);
-            File.Move(_path, _path + ".corrupt", overwrite: true);
-            _leases = new LeaseTable(policy);
+            // Atomic snapshots and whole journal lines cannot be corrupt; keep the files for inspection and start empty.
+            _logger.LogError(e, "DHCP: could not read the leases in {Path}; moving them aside and starting with no leases", _directory);
+            foreach (var name in new[] { LeaseFile.FileName, LeaseJournal.FileName })
+            {
+                var path = Path.Combine(_directory, name);
+                if (File.Exists(path)) { File.Move(path, path + ".corrupt", overwrite: true); }
+            }
+
+            (_leases, _journal) = LeaseJournal.Open(_directory, policy);
         }
 
         _messages = _meter.CreateCounter<long>("erebor_agent_dhcp_messages", description: "DHCP messages, by direction (in/out) and type; outcome of each request.");
@@ -157,15 +164,16 @@ public sealed class DhcpApp : IPacketInApp, INetworkObserver, ILeaseView, ILease
 
     private void WriteLeaseFile()
     {
-        string json;
-        lock (_lock) { json = LeaseFile.Serialize(_leases); }
+        JournalWrite? write;
+        lock (_lock) { write = _journal.Capture(_leases); }
+        if (write is null) { return; }
         try
         {
-            LeaseFile.Write(_path, json);
+            _journal.Persist(write);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            _logger.LogError(e, "DHCP: could not write {Path}", _path);
+            _logger.LogError(e, "DHCP: could not write the leases in {Path}", _directory);
             throw;
         }
 
@@ -176,11 +184,11 @@ public sealed class DhcpApp : IPacketInApp, INetworkObserver, ILeaseView, ILease
     {
         try
         {
-            LeaseFile.Sync(_path);
+            _journal.Sync();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            _logger.LogError(e, "DHCP: could not sync {Path}", _path);
+            _logger.LogError(e, "DHCP: could not sync the leases in {Path}", _directory);
             throw;
         }
     }
@@ -253,6 +261,7 @@ public sealed class DhcpApp : IPacketInApp, INetworkObserver, ILeaseView, ILease
         // Changes nobody waited for (RELEASEs, departed ports) reach the file before the agent exits.
         try { _writes.RequestAsync().ContinueWith(_ => _syncs.RequestAsync(), TaskScheduler.Default).Unwrap().Wait(TimeSpan.FromSeconds(5)); }
         catch (AggregateException) { } // logged by the writer
+        _journal.Dispose();
         _meter.Dispose();
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Erebor.Agent.Apps.Dhcp;
 using Erebor.Api;
 using Erebor.Harness;
 using Erebor.Harness.Ovs;
@@ -65,12 +66,8 @@ public static class DhcpHelpers
         static uint Parse(string a) => a.Split('.').Select(x => uint.Parse(x, CultureInfo.InvariantCulture)).Aggregate(0u, (v, o) => (v << 8) | o);
     }
 
-    /// <summary>The leases.json of an agent's state directory (empty when it does not exist yet).</summary>
-    public static string LeaseFile(string stateDirectory)
-    {
-        var path = Path.Combine(stateDirectory, "leases.json");
-        return File.Exists(path) ? File.ReadAllText(path) : string.Empty;
-    }
+    /// <summary>The leases of an agent's state directory (snapshot plus journal) as leases.json would hold them.</summary>
+    public static string LeaseFile(string stateDirectory) => Erebor.Agent.Apps.Dhcp.LeaseFile.Serialize(LeaseJournal.Load(stateDirectory).Table);
 
     public static long DhcpPacketIns(string metrics) => (long)Exposition.Sum(metrics, "erebor_agent_packet_ins_total", ("app", "dhcp"));
 }
