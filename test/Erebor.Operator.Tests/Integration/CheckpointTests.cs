@@ -237,13 +237,16 @@ public sealed class CheckpointTests(OperatorFixture fixture) : IClassFixture<Ope
         var root = await BankAsync($"del-{ns}");
         try
         {
-            await ConfigMapsAsync(ns, 1500);
+            // Big enough that the run (about 3000 objects/s on an idle machine) is still going when the
+            // delete lands: the bank is watched directly and the delete sent at once, without kubectl.
+            await ConfigMapsAsync(ns, 6000, valueBytes: 1000);
             await PlanAsync(ns, "app", $"del-{ns}");
             await CheckpointAsync(ns, "doomed", "app");
-            var running = await WhenAsync(ns, "doomed", c => c.Status.Phase == RunPhase.Protecting && FilesOf(root, c).Count() > 100, "Protecting with objects in the bank");
+            var running = await WhenAsync(ns, "doomed", c => c.Status.Phase == RunPhase.Protecting, "Protecting");
+            await Eventually.UntilAsync(() => Task.FromResult(FilesOf(root, running).Count()), n => n > 100, TimeSpan.FromSeconds(60), "objects in the bank", TimeSpan.FromMilliseconds(20));
 
-            await fixture.Cluster.KubectlCheckedAsync("delete", "checkpoint", "doomed", "-n", ns, "--timeout=60s");
-            (await Api.GetAsync<V1Alpha1Checkpoint>(ns, "doomed")).Should().BeNull();
+            await Api.DeleteAsync<V1Alpha1Checkpoint>(ns, "doomed");
+            await Eventually.UntilAsync(() => Api.GetAsync<V1Alpha1Checkpoint>(ns, "doomed"), c => c is null, TimeSpan.FromSeconds(60), "the checkpoint to be gone");
             FilesOf(root, running).Should().BeEmpty("the run stopped and the finalizer deleted what it had written");
             (await fixture.Cluster.KubectlCheckedAsync("get", "events", "-n", ns)).Should().Contain("Deleted").And.NotContain("Available");
         }
