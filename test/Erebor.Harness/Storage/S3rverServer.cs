@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-
 using Amazon.Runtime;
 using Amazon.S3;
 
@@ -38,42 +35,60 @@ public sealed class S3rverServer : IAsyncDisposable
     /// <summary>The server's last log lines (for a failing test's message).</summary>
     public string OutputTail() => _process.OutputTail();
 
+    /// <summary>
+    /// Starts s3rver on a free port. The port can be taken between choosing it and s3rver binding it
+    /// (another test reserving ports), and a plain TCP connect would then reach the other listener:
+    /// so readiness is an HTTP answer while s3rver still runs, and a lost port means a new one.
+    /// </summary>
     public static async Task<S3rverServer> StartAsync(CancellationToken ct = default)
     {
         var script = await InstallAsync(ct);
+        for (var attempt = 1; ; attempt++)
+        {
+            var server = Launch(script, FreePort());
+            try
+            {
+                if (await AnswersAsync(server, TimeSpan.FromSeconds(30), ct)) { return server; }
+                await server.DisposeAsync();
+                if (attempt == 3) { throw new InvalidOperationException($"s3rver exited three times (its port was taken each time?): {server.OutputTail()}"); }
+            }
+            catch
+            {
+                await server.DisposeAsync();
+                throw;
+            }
+        }
+    }
+
+    private static S3rverServer Launch(string script, int port)
+    {
         var data = Directory.CreateTempSubdirectory("erebor-s3rver-").FullName;
-        var port = FreePort();
         var process = BackgroundProcess.Start("s3rver", "node", ["--openssl-legacy-provider", script, "-d", data, "-a", "127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         if (Environment.GetEnvironmentVariable("EREBOR_S3RVER_LOG") is { Length: > 0 } log)
         {
             process.Line += line => { lock (InstallLock) { File.AppendAllText(log, line + "\n"); } };
         }
 
-        var server = new S3rverServer(process, data, port);
-        try
-        {
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-            while (true)
-            {
-                if (process.HasExited) { throw new InvalidOperationException($"s3rver exited with {process.ExitCode}: {process.OutputTail()}"); }
-                try
-                {
-                    using var client = new TcpClient();
-                    await client.ConnectAsync(IPAddress.Loopback, port, ct);
-                    break;
-                }
-                catch (SocketException) when (DateTime.UtcNow < deadline)
-                {
-                    await Task.Delay(100, ct);
-                }
-            }
+        return new S3rverServer(process, data, port);
+    }
 
-            return server;
-        }
-        catch
+    /// <summary>True once s3rver answers HTTP on its port; false when it exited (port lost); throws after <paramref name="timeout"/>.</summary>
+    private static async Task<bool> AnswersAsync(S3rverServer server, TimeSpan timeout, CancellationToken ct)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
         {
-            await server.DisposeAsync();
-            throw;
+            if (server._process.HasExited) { return false; }
+            try
+            {
+                using var response = await http.GetAsync(server.Endpoint, ct);
+                if (!server._process.HasExited) { return true; } // any HTTP answer: only s3rver speaks HTTP there
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100, ct);
+            }
         }
     }
 
