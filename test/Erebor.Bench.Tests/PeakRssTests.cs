@@ -21,10 +21,12 @@ public sealed class PeakRssTests
     [Fact]
     public async Task A_child_process_peak_is_measured_while_it_runs_and_survives_its_exit()
     {
-        // python is not guaranteed; dd with a 64 MiB block holds a 64 MiB buffer while it copies.
-        var result = await ProcessRunner.RunAsync("dd", ["if=/dev/zero", "of=/dev/null", "bs=64M", "count=64"], new ProcessOptions { MeasurePeakRss = true });
+        // bash holds a 64 MiB string for 2 s, long enough for the sampler to see it even on a busy
+        // machine (a fast dd could exit between two samples).
+        var result = await ProcessRunner.RunAsync("bash", ["-c", "a=$(head -c 67108864 /dev/zero | tr '\\0' x); sleep 2; echo ${#a}"], new ProcessOptions { MeasurePeakRss = true });
         result.Succeeded.Should().BeTrue(result.StdErr);
-        result.PeakRssBytes.Should().BeGreaterThan(64L * 1024 * 1024, "dd touched its 64 MiB buffer");
+        result.StdOut.Trim().Should().Be("67108864");
+        result.PeakRssBytes.Should().BeGreaterThan(64L * 1024 * 1024, "bash held the 64 MiB string");
         result.Elapsed.Should().BePositive();
     }
 }
