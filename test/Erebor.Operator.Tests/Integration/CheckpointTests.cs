@@ -300,7 +300,9 @@ public sealed class CheckpointTests(OperatorFixture fixture) : IClassFixture<Ope
 
             var indexFile = Path.Combine(root, BankLayout.IndexKey($"{ns}/app", checkpoint.Metadata.Uid!));
             var text = await File.ReadAllTextAsync(indexFile);
-            await File.WriteAllTextAsync(indexFile, text.Replace("\"formatVersion\": 1", "\"formatVersion\": 7", StringComparison.Ordinal).Replace("\"formatVersion\":1", "\"formatVersion\":7", StringComparison.Ordinal));
+            // Replaced atomically: the operator's periodic verification must not read a half-written file.
+            await File.WriteAllTextAsync(indexFile + ".tmp", text.Replace("\"formatVersion\": 1", "\"formatVersion\": 7", StringComparison.Ordinal).Replace("\"formatVersion\":1", "\"formatVersion\":7", StringComparison.Ordinal));
+            File.Move(indexFile + ".tmp", indexFile, overwrite: true);
             await fixture.Cluster.KubectlCheckedAsync("annotate", "checkpoint", "damaged", "-n", ns, "test/poke=1"); // a change: the controller looks again
 
             var damaged = await WhenAsync(ns, "damaged", c => c.Status.Phase == RunPhase.Error, "Error once its index no longer reads");
