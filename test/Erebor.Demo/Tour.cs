@@ -127,30 +127,19 @@ internal sealed partial class Tour(Narrator narrator, Cleanup cleanup, Cancellat
     private async Task StartNodesAsync()
     {
         Step("two simulated nodes: each an Open vSwitch (userspace datapath) in its own network namespace, with its Erebor agent");
-        var switches = new List<OvsNode>();
-        for (var i = 0; i < NodeNames.Length; i++)
+        var nodes = await TwoNodes.StartAsync(Cluster, "demo-node", UnderlayNetwork, NodeNames[0], NodeNames[1], ct: ct);
+        cleanup.Own(nodes, "the two nodes (their agents, the underlay, Open vSwitch and VMs)");
+        _nodes.AddRange([
+            new SimulatedNode(NodeNames[0], nodes.Node1, nodes.Agent1, nodes.Underlay.LeftEndpoint),
+            new SimulatedNode(NodeNames[1], nodes.Node2, nodes.Agent2, nodes.Underlay.RightEndpoint)]);
+        foreach (var node in _nodes)
         {
-            var ovs = await OvsNode.StartAsync($"demo-node{i + 1}", ct: ct);
-            cleanup.Own(ovs, $"{NodeNames[i]}'s Open vSwitch (ovsdb-server pid {ovs.OvsdbServerPid}, ovs-vswitchd pid {ovs.VswitchdPid}, network namespace {ovs.NetworkNamespace}) and its VMs");
-            switches.Add(ovs);
-            narrator.Say($"{NodeNames[i]}: ovsdb-server pid {ovs.OvsdbServerPid}, ovs-vswitchd pid {ovs.VswitchdPid} in network namespace {ovs.NetworkNamespace}");
+            narrator.Say($"{node.Name}: ovsdb-server pid {node.Ovs.OvsdbServerPid}, ovs-vswitchd pid {node.Ovs.VswitchdPid} in network namespace {node.Ovs.NetworkNamespace}");
+            var flows = FlowCount().Match(await node.Ovs.OfctlAsync("dump-aggregate", node.Ovs.BridgeName)).Groups[1].Value;
+            narrator.Say($"{node.Name}: erebor-agent pid {node.Agent.Pid} --tunnel-ip {node.TunnelEndpoint} programmed {node.Ovs.BridgeName} with {flows} flows; metrics {node.Agent.MetricsUrl}metrics");
         }
 
-        var underlay = cleanup.Own(await Underlay.ConnectAsync(switches[0], switches[1], UnderlayNetwork), "the underlay between the nodes");
-        string[] endpoints = [underlay.LeftEndpoint, underlay.RightEndpoint];
-        narrator.Say($"underlay: a veth between the two namespaces, bridge {Underlay.Bridge} on each; tunnel endpoints {endpoints[0]} ({NodeNames[0]}) and {endpoints[1]} ({NodeNames[1]})");
-
-        for (var i = 0; i < NodeNames.Length; i++)
-        {
-            var agent = await AgentProcess.StartAsync(Cluster, switches[i], nodeName: NodeNames[i], extraArgs: ["--tunnel-ip", endpoints[i]], ct: ct);
-            cleanup.Own(agent, $"{NodeNames[i]}'s erebor-agent (pid {agent.Pid})");
-            _nodes.Add(new SimulatedNode(NodeNames[i], switches[i], agent, endpoints[i]));
-            var flows = FlowCount().Match(await switches[i].OfctlAsync("dump-aggregate", switches[i].BridgeName)).Groups[1].Value;
-            narrator.Say($"{NodeNames[i]}: erebor-agent pid {agent.Pid} --tunnel-ip {endpoints[i]} programmed {switches[i].BridgeName} with {flows} flows; metrics {agent.MetricsUrl}metrics");
-        }
-
-        // Once both tunnel ports exist, so that the first packet into the tunnel does not wait on OVS resolving the peer.
-        await underlay.ResolveEndpointsAsync();
+        narrator.Say($"underlay: a veth between the two namespaces, bridge {Underlay.Bridge} on each; tunnel endpoints {_nodes[0].TunnelEndpoint} ({_nodes[0].Name}) and {_nodes[1].TunnelEndpoint} ({_nodes[1].Name})");
         narrator.Explain("each agent set up br-int over OVSDB, installed its whole pipeline in one OpenFlow bundle, and added a geneve tunnel port on its endpoint");
     }
 

@@ -23,7 +23,7 @@ public sealed partial class MultiNodeTests(AgentClusterFixture fixture, ITestOut
     public async Task Same_subnet_ping_crosses_the_tunnel_arp_for_a_remote_port_stays_local_and_broadcast_reaches_only_nodes_with_ports_of_its_subnet()
     {
         var (ns, a, b) = await fixture.TwoSubnetsAsync("10.74.0.0/24", "10.75.0.0/24");
-        await using var nodes = await TwoNodes.StartAsync(fixture, "mnl2", "192.168.74");
+        await using var nodes = await TwoNodes.StartAsync(fixture.Cluster, "mnl2", "192.168.74", heartbeatSeconds: 1);
         // Subnet a has a port on each node; subnet b only on node 1.
         await using var vm1 = await AgentClusterFixture.WorkloadAsync(nodes.Node1, "vm1", ns, "02:00:00:74:00:10", "10.74.0.10/24", a.Ip, "a");
         await using var vm2 = await AgentClusterFixture.WorkloadAsync(nodes.Node2, "vm2", ns, "02:00:00:74:00:20", "10.74.0.20/24", a.Ip, "a");
@@ -67,7 +67,7 @@ public sealed partial class MultiNodeTests(AgentClusterFixture fixture, ITestOut
     public async Task Cross_subnet_ping_through_a_router_across_two_nodes_takes_one_packet_in_per_direction_and_one_ttl_and_follows_a_moved_address()
     {
         var (ns, a, b) = await fixture.TwoSubnetsAsync("10.76.0.0/24", "10.77.0.0/24");
-        await using var nodes = await TwoNodes.StartAsync(fixture, "mnl3", "192.168.76");
+        await using var nodes = await TwoNodes.StartAsync(fixture.Cluster, "mnl3", "192.168.76", heartbeatSeconds: 1);
         await using var vm1 = await AgentClusterFixture.WorkloadAsync(nodes.Node1, "vm1", ns, "02:00:00:76:00:10", "10.76.0.10/24", a.Ip, "a");
         await using var vm2 = await AgentClusterFixture.WorkloadAsync(nodes.Node2, "vm2", ns, "02:00:00:77:00:10", "10.77.0.10/24", b.Ip, "b");
         await nodes.WaitForRemotePortsAsync(("10.77.0.10", "10.76.0.10"));
@@ -106,7 +106,7 @@ public sealed partial class MultiNodeTests(AgentClusterFixture fixture, ITestOut
     public async Task A_dhcp_client_on_node_2_gets_an_address_from_node_2s_block_and_pings_a_port_on_node_1()
     {
         var net = await NetworkAsync(fixture, "10.78.0.0/24");
-        await using var nodes = await TwoNodes.StartAsync(fixture, "mndh", "192.168.78", node2Name: net.Node);
+        await using var nodes = await TwoNodes.StartAsync(fixture.Cluster, "mndh", "192.168.78", node2Name: net.Node, heartbeatSeconds: 1);
         // Node 1 holds no block of its own (no Node object): its port has a static address outside node 2's block.
         await using var vm1 = await AgentClusterFixture.WorkloadAsync(nodes.Node1, "vm1", net.Namespace, "02:00:00:78:00:10", "10.78.0.200/24", net.Gateway);
         await using var vm2 = await DhcpWorkloadAsync(nodes.Node2, "vm2", net, "02:00:00:78:00:20");
@@ -154,57 +154,4 @@ public sealed partial class MultiNodeTests(AgentClusterFixture fixture, ITestOut
 
     [GeneratedRegex(@"tx pkts=(\d+)")]
     private static partial Regex TxPackets();
-
-    /// <summary>Two OVS nodes, the underlay between them (endpoints resolved), and an agent with a tunnel endpoint on each.</summary>
-    private sealed class TwoNodes : IAsyncDisposable
-    {
-        private readonly List<IAsyncDisposable> _owned = [];
-
-        public OvsNode Node1 { get; private set; } = null!;
-        public OvsNode Node2 { get; private set; } = null!;
-        public AgentProcess Agent1 { get; private set; } = null!;
-        public AgentProcess Agent2 { get; private set; } = null!;
-
-        public static async Task<TwoNodes> StartAsync(AgentClusterFixture fixture, string name, string underlayNetwork, string? node2Name = null)
-        {
-            var nodes = new TwoNodes();
-            try
-            {
-                nodes.Node1 = nodes.Own(await OvsNode.StartAsync(name + "a"));
-                nodes.Node2 = nodes.Own(await OvsNode.StartAsync(name + "b"));
-                var underlay = nodes.Own(await Underlay.ConnectAsync(nodes.Node1, nodes.Node2, underlayNetwork));
-                nodes.Agent1 = nodes.Own(await AgentProcess.StartAsync(fixture.Cluster, nodes.Node1, heartbeatSeconds: 1, extraArgs: ["--tunnel-ip", underlay.LeftEndpoint]));
-                nodes.Agent2 = nodes.Own(await AgentProcess.StartAsync(fixture.Cluster, nodes.Node2, nodeName: node2Name, heartbeatSeconds: 1, extraArgs: ["--tunnel-ip", underlay.RightEndpoint]));
-                await underlay.ResolveEndpointsAsync(); // once the agents' tunnel ports exist
-                return nodes;
-            }
-            catch
-            {
-                await nodes.DisposeAsync();
-                throw;
-            }
-        }
-
-        /// <summary>Until node 1 answers ARP for <c>OnNode2</c> and node 2 for <c>OnNode1</c>: each agent has the other's port from its NodeAgent.</summary>
-        public async Task WaitForRemotePortsAsync((string OnNode2, string OnNode1) ips)
-        {
-            foreach (var (node, ip) in new[] { (Node1, ips.OnNode2), (Node2, ips.OnNode1) })
-            {
-                await Eventually.UntilAsync(() => node.OfctlAsync("dump-flows", node.BridgeName, "table=10"), f => f.Contains($"arp_tpa={ip}", StringComparison.Ordinal), TimeSpan.FromSeconds(30), $"{node.Name} to learn the remote port {ip}");
-            }
-        }
-
-        private T Own<T>(T resource)
-            where T : IAsyncDisposable
-        {
-            _owned.Add(resource);
-            return resource;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            // Agents first, then the underlay, then the nodes (which remove what is left of their workloads).
-            foreach (var resource in Enumerable.Reverse(_owned)) { await resource.DisposeAsync(); }
-        }
-    }
 }
