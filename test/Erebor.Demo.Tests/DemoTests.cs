@@ -1,8 +1,10 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Erebor.Domain.Networking;
+using Erebor.Harness;
 using Erebor.Harness.Processes;
 using Xunit.Abstractions;
+using YamlDotNet.RepresentationModel;
 
 [assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")] // like the demo it runs: network namespaces and Open vSwitch
 
@@ -17,12 +19,15 @@ namespace Erebor.Demo.Tests;
 [Trait("Category", "Integration")]
 public sealed partial class DemoTests(ITestOutputHelper output)
 {
-    // From config/samples, which the demo applies.
-    private static readonly Dictionary<string, Ipv4Cidr> SubnetCidrs = new()
+    /// <summary>Each Subnet's CIDR by name, from config/samples, which the demo applies.</summary>
+    private static Dictionary<string, Ipv4Cidr> SampleSubnetCidrs()
     {
-        ["frontend"] = Ipv4Cidr.Parse("10.10.1.0/24"),
-        ["backend"] = Ipv4Cidr.Parse("10.10.2.0/24"),
-    };
+        var yaml = new YamlStream();
+        using (var reader = new StreamReader(Path.Combine(RepositoryPaths.Samples, "erebor.io_v1alpha1_subnet.yaml"))) { yaml.Load(reader); }
+        return yaml.Documents.Select(d => d.RootNode).ToDictionary(
+            subnet => subnet["metadata"]["name"].ToString(),
+            subnet => Ipv4Cidr.Parse(subnet["spec"]["cidr"].ToString()));
+    }
 
     [Fact]
     public async Task The_tour_leases_every_vm_an_address_of_its_nodes_block_pings_every_path_and_leaves_nothing_behind()
@@ -34,12 +39,13 @@ public sealed partial class DemoTests(ITestOutputHelper output)
         demo.ExitCode.Should().Be(0, "every step held");
         demo.StdOut.Should().NotContain("PROBLEM");
 
+        var subnetCidrs = SampleSubnetCidrs();
         var leases = LeaseLine().Matches(demo.StdOut).ToDictionary(m => m.Groups["vm"].Value);
         leases.Keys.Should().BeEquivalentTo("fe-1", "fe-2", "be-2");
         foreach (var (vm, lease) in leases)
         {
             var ip = Ipv4Address.Parse(lease.Groups["ip"].Value);
-            SubnetCidrs[lease.Groups["subnet"].Value].Contains(ip).Should().BeTrue($"{vm} leased {ip} in its subnet {lease.Groups["subnet"].Value}");
+            subnetCidrs[lease.Groups["subnet"].Value].Contains(ip).Should().BeTrue($"{vm} leased {ip} in its subnet {lease.Groups["subnet"].Value}");
             lease.Groups["blockNode"].Value.Should().Be(lease.Groups["node"].Value, $"{vm} leases from its own node's block");
             Ipv4Cidr.Parse(lease.Groups["block"].Value).Contains(ip).Should().BeTrue();
         }
