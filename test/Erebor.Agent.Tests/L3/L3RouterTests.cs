@@ -1,9 +1,9 @@
 using Erebor.Agent.Apps;
 using Erebor.Agent.Apps.L3;
+using Erebor.Agent.Tests.Unit;
 using Erebor.Domain.Networking;
 using Erebor.OpenFlow;
 using Erebor.OpenFlow.Actions;
-using Erebor.OpenFlow.Instructions;
 using Erebor.OpenFlow.Matching;
 using Erebor.Packets;
 
@@ -64,9 +64,6 @@ public sealed class L3RouterTests
 
     private static L3Decision Decide(byte[] frame, uint inPort = 1, ulong? metadata = 7) => L3Router.Decide(Network, frame, inPort, metadata, Idle);
 
-    private static OfpAction[] ActionsOf(L3Forward forward) =>
-        forward.Flow.Instructions.AsSpan().ToArray().OfType<ApplyActionsInstruction>().Single().Actions.AsSpan().ToArray();
-
     [Fact]
     public void A_local_port_of_another_attached_subnet_gets_a_32_flow_with_router_mac_dec_ttl_and_idle_timeout()
     {
@@ -80,14 +77,14 @@ public sealed class L3RouterTests
         cookie.App.Should().Be(AppId.L3);
         cookie.Round.Should().Be(L3Router.ReactiveRound, "round 0: the synchronizer's updates never touch it, a replay drops it");
         forward.Flow.Match.Should().Be(Apps.Flows.InSegment(Web.Id).EthDst(RouterWebMac).EthType(EtherTypes.IPv4).Ipv4Dst(Db1));
-        ActionsOf(forward).Should().Equal(
+        forward.Flow.ApplyActions().Should().Equal(
             new SetFieldAction(OxmField.EthSrc, RouterDbMac.Value),
             new SetFieldAction(OxmField.EthDst, Db1Mac.Value),
             new DecNwTtlAction(),
             new OutputAction(3));
 
         forward.Packet.InPort.Should().Be(1);
-        forward.Packet.Actions.AsSpan().ToArray().Should().Equal(ActionsOf(forward), "the first packet takes exactly the flow's path");
+        forward.Packet.Actions.AsSpan().ToArray().Should().Equal(forward.Flow.ApplyActions(), "the first packet takes exactly the flow's path");
         forward.Packet.Data.AsSpan().ToArray().Should().Equal(Udp("10.0.2.10"));
     }
 
@@ -140,7 +137,7 @@ public sealed class L3RouterTests
     {
         var forward = Decide(Udp("10.99.3.4")).Should().BeOfType<L3Forward>().Subject;
         forward.Flow.Match.Find(OxmField.Ipv4Dst)!.Value.Value.Should().Be(Ipv4Address.Parse("10.99.3.4").Value, "one /32 per destination");
-        ActionsOf(forward).Should().Equal(
+        forward.Flow.ApplyActions().Should().Equal(
             new SetFieldAction(OxmField.EthSrc, RouterDbMac.Value),
             new SetFieldAction(OxmField.EthDst, ApplianceMac.Value),
             new DecNwTtlAction(),
@@ -150,8 +147,8 @@ public sealed class L3RouterTests
     [Fact]
     public void The_longest_prefix_wins_between_connected_subnets_and_static_routes()
     {
-        ActionsOf(Decide(Udp("10.0.2.200")).Should().BeOfType<L3Forward>().Subject).Should().Contain(new OutputAction(4), "10.0.2.128/25 is longer than the connected /24");
-        ActionsOf(Decide(Udp("10.0.2.10")).Should().BeOfType<L3Forward>().Subject).Should().Contain(new OutputAction(3));
+        Decide(Udp("10.0.2.200")).Should().BeOfType<L3Forward>().Subject.Flow.ApplyActions().Should().Contain(new OutputAction(4), "10.0.2.128/25 is longer than the connected /24");
+        Decide(Udp("10.0.2.10")).Should().BeOfType<L3Forward>().Subject.Flow.ApplyActions().Should().Contain(new OutputAction(3));
     }
 
     [Fact]
@@ -159,7 +156,7 @@ public sealed class L3RouterTests
     {
         var remote = new FakeRemote();
         var forward = L3Router.Decide(Network, Udp("10.0.2.77"), 1, 7, Idle, remote).Should().BeOfType<L3Forward>().Subject;
-        ActionsOf(forward).Should().Contain(new OutputAction(42));
+        forward.Flow.ApplyActions().Should().Contain(new OutputAction(42));
         remote.Asked.Should().Equal((Db.Id, Ipv4Address.Parse("10.0.2.77")));
     }
 

@@ -1,5 +1,6 @@
 using Erebor.Agent.Apps;
 using Erebor.Agent.Apps.Features;
+using Erebor.Agent.Tests.Unit;
 using Erebor.Domain.Networking;
 using Erebor.OpenFlow.Actions;
 using Erebor.OpenFlow.Instructions;
@@ -39,9 +40,6 @@ public sealed class TunnelFlowTests
 
     private static IReadOnlyList<FlowMod> Plan(NodeNetwork network) => FlowPlan.Build(network, FeatureSet.All, round: 1);
 
-    private static OfpAction[] Actions(FlowMod flow) =>
-        flow.Instructions.AsSpan().ToArray().OfType<ApplyActionsInstruction>().SingleOrDefault()?.Actions.AsSpan().ToArray() ?? [];
-
     private static FlowMod Flood(IReadOnlyList<FlowMod> flows, uint segment, ushort priority) =>
         flows.Single(f => f.TableId == Pipeline.L2Lookup.Id && f.Priority == priority && f.Match.Find(OxmField.Metadata)?.Value == segment && f.Match.Find(OxmField.EthDst) is { Mask: not null });
 
@@ -65,7 +63,7 @@ public sealed class TunnelFlowTests
         var flow = Plan(Network).Single(f => f.TableId == Pipeline.L2Lookup.Id && f.Match.Find(OxmField.EthDst) is { Mask: null } dst && dst.Value == MacAddress.Parse("02:00:00:00:02:33").Value);
 
         flow.Match.Find(OxmField.Metadata)!.Value.Value.Should().Be(Db.Id);
-        Actions(flow).Should().Equal(new SetFieldAction(OxmField.TunnelId, Db.Id), new SetFieldAction(OxmField.TunIpv4Dst, Node3.Value), new SetFieldAction(OxmField.Reg(Pipeline.OutPortRegister), Tunnel));
+        flow.ApplyActions().Should().Equal(new SetFieldAction(OxmField.TunnelId, Db.Id), new SetFieldAction(OxmField.TunIpv4Dst, Node3.Value), new SetFieldAction(OxmField.Reg(Pipeline.OutPortRegister), Tunnel));
         var egress = Plan(Network).Where(f => f.TableId == Pipeline.Egress.Id && f.Match.Find(OxmField.Reg(Pipeline.OutPortRegister))?.Value == Tunnel).ToList();
         egress.Single(f => f.Priority == 100).Instructions.AsSpan().ToArray().Should().Equal(new ApplyActionsInstruction([new OutputAction(Tunnel)]));
         egress.Single(f => f.Priority == 110).Match.Find(OxmField.Reg(Pipeline.InPortRegister))!.Value.Value.Should().Be(Tunnel, "split horizon: from the tunnel, never back into it");
@@ -77,17 +75,17 @@ public sealed class TunnelFlowTests
     {
         var flows = Plan(Network);
 
-        Actions(Flood(flows, Web.Id, 90)).Should().Equal(
+        Flood(flows, Web.Id, 90).ApplyActions().Should().Equal(
             new OutputAction(1), new OutputAction(2),
             new SetFieldAction(OxmField.TunnelId, Web.Id), new SetFieldAction(OxmField.TunIpv4Dst, Node2.Value), new OutputAction(Tunnel));
-        Actions(Flood(flows, Db.Id, 90)).Should().Equal(
+        Flood(flows, Db.Id, 90).ApplyActions().Should().Equal(
             new OutputAction(3),
             new SetFieldAction(OxmField.TunnelId, Db.Id), new SetFieldAction(OxmField.TunIpv4Dst, Node2.Value), new OutputAction(Tunnel),
             new SetFieldAction(OxmField.TunIpv4Dst, Node3.Value), new OutputAction(Tunnel));
 
         var fromTunnel = Flood(flows, Web.Id, 95);
         fromTunnel.Match.Find(OxmField.Reg(Pipeline.InPortRegister))!.Value.Value.Should().Be(Tunnel);
-        Actions(fromTunnel).Should().Equal(new OutputAction(1), new OutputAction(2));
+        fromTunnel.ApplyActions().Should().Equal(new OutputAction(1), new OutputAction(2));
         fromTunnel.Match.Find(OxmField.EthDst).Should().Be(new OxmEntry(OxmField.EthDst, GroupBit.Value, GroupBit.Value));
     }
 
@@ -98,7 +96,7 @@ public sealed class TunnelFlowTests
         var remote = responders.Single(f => f.Match.Find(OxmField.ArpTpa)?.Value == Ipv4Address.Parse("10.0.2.33").Value);
 
         remote.Match.Find(OxmField.Metadata)!.Value.Value.Should().Be(Db.Id);
-        Actions(remote).Should().Contain(new SetFieldAction(OxmField.ArpSha, MacAddress.Parse("02:00:00:00:02:33").Value)).And.EndWith(new OutputAction(OpenFlow.OfpPort.InPort));
+        remote.ApplyActions().Should().Contain(new SetFieldAction(OxmField.ArpSha, MacAddress.Parse("02:00:00:00:02:33").Value)).And.EndWith(new OutputAction(OpenFlow.OfpPort.InPort));
         responders.Select(f => new Ipv4Address((uint)f.Match.Find(OxmField.ArpTpa)!.Value.Value)).Should().BeEquivalentTo(
             new[] { "10.0.1.10", "10.0.2.10", "10.0.1.22", "10.0.2.33" }.Select(Ipv4Address.Parse), "db2 has no address yet");
         Plan(Network with { Tunnel = null }).Any(f => f.TableId == Pipeline.ArpResponder.Id && f.Match.Find(OxmField.ArpTpa)?.Value == Ipv4Address.Parse("10.0.2.33").Value).Should().BeFalse("no tunnel, no remote port");
@@ -111,7 +109,7 @@ public sealed class TunnelFlowTests
         var plan = Plan(single);
 
         plan.Should().NotContain(f => FlowCookie.Parse(f.Cookie).App == AppId.Tunnel);
-        Actions(Flood(plan, Db.Id, 90)).Should().Equal(new OutputAction(3));
+        Flood(plan, Db.Id, 90).ApplyActions().Should().Equal(new OutputAction(3));
         plan.Where(f => f.TableId == Pipeline.L2Lookup.Id && f.Priority == 95).Should().BeEmpty();
         Plan(Network).Select(FlowPlan.KeyOf).Should().OnlyHaveUniqueItems();
     }

@@ -1,8 +1,8 @@
 using Erebor.Agent.Apps;
 using Erebor.Agent.Apps.L3;
+using Erebor.Agent.Tests.Unit;
 using Erebor.Domain.Networking;
 using Erebor.OpenFlow.Actions;
-using Erebor.OpenFlow.Instructions;
 using Erebor.OpenFlow.Matching;
 using Erebor.Packets;
 
@@ -36,15 +36,12 @@ public sealed class TunnelL3Tests
     private static byte[] Udp(string destination, MacAddress to, MacAddress from, string source = "10.0.1.10", byte ttl = 64) =>
         Frames.BuildUdp(new EthernetHeader(to, from), new Ipv4Header(Ipv4Address.Parse(source), Ipv4Address.Parse(destination)) { TimeToLive = ttl }, 40000, 53, [1, 2, 3, 4]);
 
-    private static OfpAction[] ActionsOf(L3Forward forward) =>
-        forward.Flow.Instructions.AsSpan().ToArray().OfType<ApplyActionsInstruction>().Single().Actions.AsSpan().ToArray();
-
     [Fact]
     public void A_remote_port_is_reached_with_its_own_mac_through_the_tunnel_to_its_node()
     {
         var forward = L3Router.Decide(Network, Udp("10.0.2.42", RouterWebMac, Vm1Mac), 1, Web.Id, Idle).Should().BeOfType<L3Forward>().Subject;
 
-        ActionsOf(forward).Should().Equal(
+        forward.Flow.ApplyActions().Should().Equal(
             new SetFieldAction(OxmField.EthSrc, RouterDbMac.Value),
             new SetFieldAction(OxmField.EthDst, RemoteDbMac.Value),
             new DecNwTtlAction(),
@@ -59,7 +56,7 @@ public sealed class TunnelL3Tests
     {
         var forward = L3Router.Decide(Network, Udp("10.0.2.70", RouterWebMac, Vm1Mac), 1, Web.Id, Idle).Should().BeOfType<L3Forward>().Subject;
 
-        ActionsOf(forward).Should().Equal(
+        forward.Flow.ApplyActions().Should().Equal(
             new SetFieldAction(OxmField.EthSrc, RouterDbMac.Value),
             new SetFieldAction(OxmField.EthDst, RouterDbMac.Value),
             new DecNwTtlAction(),
@@ -97,7 +94,7 @@ public sealed class TunnelL3Tests
         var frame = Udp("10.0.1.10", RouterWebMac, RouterWebMac, source: "10.0.2.42", ttl: 1);
         var forward = L3Router.Decide(Network, frame, TunnelOfPort, Web.Id, Idle).Should().BeOfType<L3Forward>().Subject;
 
-        ActionsOf(forward).Should().Equal(new SetFieldAction(OxmField.EthDst, Vm1Mac.Value), new OutputAction(1));
+        forward.Flow.ApplyActions().Should().Equal(new SetFieldAction(OxmField.EthDst, Vm1Mac.Value), new OutputAction(1));
         forward.Flow.Match.Should().Be(Apps.Flows.InSegment(Web.Id).InPort(TunnelOfPort).EthDst(RouterWebMac).EthType(EtherTypes.IPv4).Ipv4Dst(Vm1), "local senders to the same address keep their own flow");
         forward.Packet.InPort.Should().Be(TunnelOfPort);
 

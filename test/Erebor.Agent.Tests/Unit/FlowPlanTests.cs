@@ -62,7 +62,7 @@ public sealed class FlowPlanTests
 
         var gateway = arp.Single(f => f.Priority == 100 && f.Match.Find(OxmField.ArpTpa)!.Value.Value == Web.Gateway.Value);
         gateway.Match.Find(OxmField.Metadata)!.Value.Value.Should().Be(Web.Id, "a gateway answers only on its own segment");
-        var actions = gateway.Instructions.AsSpan().ToArray().OfType<ApplyActionsInstruction>().Single().Actions.AsSpan().ToArray();
+        var actions = gateway.ApplyActions();
         actions.OfType<SetFieldAction>().Should().Contain(a => a.Field == OxmField.EthSrc && a.Value == RouterWebMac.Value);
         actions.OfType<SetFieldAction>().Should().Contain(a => a.Field == OxmField.ArpOp && a.Value == 2);
         actions.Last().Should().Be(new OutputAction(Erebor.OpenFlow.OfpPort.InPort));
@@ -77,8 +77,7 @@ public sealed class FlowPlanTests
         var flood = new L2Feature().Flows(Network).Where(f => f.Priority == 90).ToList();
         flood.Should().HaveCount(2);
         var web = flood.Single(f => f.Match.Find(OxmField.Metadata)!.Value.Value == Web.Id);
-        web.Instructions.AsSpan().ToArray().OfType<ApplyActionsInstruction>().Single().Actions.AsSpan().ToArray()
-            .Should().Equal(new OutputAction(1), new OutputAction(2));
+        web.ApplyActions().Should().Equal(new OutputAction(1), new OutputAction(2));
     }
 
     [Fact]
