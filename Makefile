@@ -8,6 +8,9 @@ export EREBOR_CACHE
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 OPERATOR_BIN := operator/Erebor.Operator/bin/$(CONFIGURATION)/net10.0/erebor-operator
+AGENT_BIN := agent/Erebor.Agent/bin/$(CONFIGURATION)/net10.0/erebor-agent
+# The benchmarks start the operator and agent binaries the build produced.
+BENCH := EREBOR_OPERATOR_BIN=$(CURDIR)/$(OPERATOR_BIN) EREBOR_AGENT_BIN=$(CURDIR)/$(AGENT_BIN) $(DOTNET) test/Erebor.Bench/bin/$(CONFIGURATION)/net10.0/erebor-bench.dll
 
 .PHONY: help bootstrap build test test-unit test-integration crds verify-crds chart demo bench bench-operator bench-flows bench-l3 bench-dhcp bench-protection format clean
 
@@ -46,20 +49,20 @@ demo: bootstrap build ## control plane, operator, samples, two simulated nodes: 
 bench: bench-operator bench-flows bench-l3 bench-dhcp bench-protection ## every benchmark (results as JSON in bench/results/)
 
 bench-operator: bootstrap build ## 1000 Subnets applied -> all Ready, vs kubectl apply alone
-	EREBOR_OPERATOR_BIN=$(CURDIR)/$(OPERATOR_BIN) $(DOTNET) test/Erebor.Bench/bin/$(CONFIGURATION)/net10.0/erebor-bench.dll operator 1000
+	$(BENCH) operator 1000
 
 bench-flows: bootstrap ## 10k and 100k flows: our OpenFlow bundle vs ovs-ofctl --bundle add-flows, single flow-mod latency (root)
 	$(DOTNET) build test/Erebor.Bench -c $(CONFIGURATION) --nologo -v quiet
-	$(DOTNET) test/Erebor.Bench/bin/$(CONFIGURATION)/net10.0/erebor-bench.dll flows 10000,100000
+	$(BENCH) flows 10000,100000
 
 bench-l3: bootstrap build ## reactive L3: first-packet vs steady RTT through a Router, reactive flows vs proactive (root; real OVS, agent, operator)
-	EREBOR_OPERATOR_BIN=$(CURDIR)/$(OPERATOR_BIN) EREBOR_AGENT_BIN=$(CURDIR)/agent/Erebor.Agent/bin/$(CONFIGURATION)/net10.0/erebor-agent $(DOTNET) test/Erebor.Bench/bin/$(CONFIGURATION)/net10.0/erebor-bench.dll l3 20 5
+	$(BENCH) l3 20 5
 
 bench-dhcp: bootstrap build ## DORA/s and p50/p99 of our agent vs dnsmasq vs kea-dhcp4, same subnet, same clients (root; real OVS, agent, operator)
-	EREBOR_OPERATOR_BIN=$(CURDIR)/$(OPERATOR_BIN) EREBOR_AGENT_BIN=$(CURDIR)/agent/Erebor.Agent/bin/$(CONFIGURATION)/net10.0/erebor-agent $(DOTNET) test/Erebor.Bench/bin/$(CONFIGURATION)/net10.0/erebor-bench.dll dhcp 16 10 3
+	$(BENCH) dhcp 16 10 3
 
 bench-protection: bootstrap build ## protect and restore 1k and 10k objects (checkpoint/restore run as processes: objects/s, bank bytes, peak RSS) vs kubectl get -o json
-	EREBOR_OPERATOR_BIN=$(CURDIR)/$(OPERATOR_BIN) $(DOTNET) test/Erebor.Bench/bin/$(CONFIGURATION)/net10.0/erebor-bench.dll protection 1000,10000
+	$(BENCH) protection 1000,10000
 
 format: ## apply dotnet format
 	$(DOTNET) format Operator.sln
