@@ -1,6 +1,7 @@
 using System.Globalization;
 using Erebor.Agent.Apps.Dhcp;
 using Erebor.Api;
+using Erebor.Domain.Networking;
 using Erebor.Harness;
 using Erebor.Harness.Ovs;
 using Erebor.Harness.Processes;
@@ -57,14 +58,7 @@ public static class DhcpHelpers
     public static Task<Workload> DhcpWorkloadAsync(OvsNode node, string name, DhcpNetwork network, string mac) =>
         node.AddWorkloadAsync(name, new WorkloadOptions { Mac = mac, ExternalIds = new Dictionary<string, string> { ["erebor.io/subnet"] = $"{network.Namespace}/net" } });
 
-    public static bool InCidr(string ip, string cidr)
-    {
-        var parts = cidr.Split('/');
-        var mask = uint.MaxValue << (32 - int.Parse(parts[1], CultureInfo.InvariantCulture));
-        return (Parse(ip) & mask) == (Parse(parts[0]) & mask);
-
-        static uint Parse(string a) => a.Split('.').Select(x => uint.Parse(x, CultureInfo.InvariantCulture)).Aggregate(0u, (v, o) => (v << 8) | o);
-    }
+    public static bool InCidr(string ip, string cidr) => Ipv4Cidr.Parse(cidr).Contains(Ipv4Address.Parse(ip));
 
     /// <summary>The leases of an agent's state directory (snapshot plus journal) as leases.json would hold them.</summary>
     public static string LeaseFile(string stateDirectory) => Erebor.Agent.Apps.Dhcp.LeaseFile.Serialize(LeaseJournal.Load(stateDirectory).Table);
