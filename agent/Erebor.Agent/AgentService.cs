@@ -69,7 +69,7 @@ public sealed class AgentService(
         var nodeAgents = new Informer<V1Alpha1NodeAgent>(api, logger: _logger, time: time);
         subnets.Changed += _ => Signal();
         routers.Changed += _ => Signal();
-        var l2Population = new NodeAgentChanges(options.NodeName);
+        var l2Population = new RemoteNodeChanges(options.NodeName);
         nodeAgents.Changed += e => { if (l2Population.Matter(e)) { Signal(); } };
         foreach (var app in _apps.Values) { app.StateChanged += Signal; }
 

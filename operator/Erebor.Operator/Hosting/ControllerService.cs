@@ -80,7 +80,7 @@ public sealed class ControllerService(
         // A Router change can attach or detach any Subnet of its namespace; a Node change affects every Subnet's blocks.
         subnetRunner.Watch(routers, router => subnets.List().Where(s => s.Metadata.Namespace == router.Metadata.Namespace).Select(s => s.Key));
         subnetRunner.Watch(nodes, _ => subnets.List().Select(s => s.Key));
-        var subnetReports = NodeAgentChanges.ForSubnets(options.AgentStaleAfter, time);
+        var subnetReports = NodeAgentReportChanges.ForSubnets(options.AgentStaleAfter, time);
         subnetRunner.WatchChanges(agents, change => subnetReports.Changed(change) ?? subnets.List().Select(s => s.Key));
 
         using var routerRunner = new ControllerRunner<V1Alpha1Router>(
@@ -88,7 +88,7 @@ public sealed class ControllerService(
         routerRunner.Watch(subnets, subnet => routers.List()
             .Where(r => r.Metadata.Namespace == subnet.Metadata.Namespace && r.Spec.Interfaces.Any(i => i.Subnet == subnet.Metadata.Name))
             .Select(r => r.Key));
-        var routerReports = NodeAgentChanges.ForRouters(options.AgentStaleAfter, time);
+        var routerReports = NodeAgentReportChanges.ForRouters(options.AgentStaleAfter, time);
         routerRunner.WatchChanges(agents, change => routerReports.Changed(change) ?? routers.List().Select(r => r.Key));
 
         using var providerRunner = new ControllerRunner<V1Alpha1ProtectionProvider>(

@@ -109,7 +109,7 @@ public sealed class RemoteNetworkTests
     [Fact]
     public void Only_another_nodes_endpoint_or_ports_wake_the_synchronizer_never_a_heartbeat()
     {
-        var changes = new NodeAgentChanges("node1");
+        var changes = new RemoteNodeChanges("node1");
         var node2 = Agent("node2", "192.168.7.2", ("web2", "team/web", "02:00:00:00:01:22", "10.0.1.70"));
 
         changes.Matter(new InformerEvent<V1Alpha1NodeAgent>(WatchEventType.Added, node2)).Should().BeTrue();

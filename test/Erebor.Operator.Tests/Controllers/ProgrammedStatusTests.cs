@@ -98,7 +98,7 @@ public sealed class ProgrammedStatusTests
     }
 }
 
-public sealed class NodeAgentChangesTests
+public sealed class NodeAgentReportChangesTests
 {
     private static readonly TimeSpan StaleAfter = TimeSpan.FromSeconds(40);
 
@@ -123,7 +123,7 @@ public sealed class NodeAgentChangesTests
     {
         var t0 = new DateTimeOffset(2026, 11, 22, 3, 0, 0, TimeSpan.Zero);
         var clock = new Clock(t0);
-        var changes = NodeAgentChanges.ForSubnets(StaleAfter, clock);
+        var changes = NodeAgentReportChanges.ForSubnets(StaleAfter, clock);
 
         changes.Changed(Event(t0, type: WatchEventType.Added, subnets: [("ns/a", 1, 0), ("ns/b", 1, 0)])).Should().BeNull("a new agent concerns every object");
         clock.Now = t0.AddSeconds(10);

@@ -12,17 +12,17 @@ namespace Erebor.Operator.Controllers;
 /// changed, or its heartbeat resumed after the previous one had gone stale. An agent that goes
 /// silent sends no event at all: the controllers requeue themselves for that moment.
 /// </summary>
-public sealed class NodeAgentChanges(Func<V1Alpha1NodeAgent.NodeAgentStatus, IEnumerable<(string Key, string Value)>> entries, TimeSpan staleAfter, TimeProvider time)
+public sealed class NodeAgentReportChanges(Func<V1Alpha1NodeAgent.NodeAgentStatus, IEnumerable<(string Key, string Value)>> entries, TimeSpan staleAfter, TimeProvider time)
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Seen> _seen = [];
 
     /// <summary>Tracks the agents' Subnet entries (generation, ports, leases).</summary>
-    public static NodeAgentChanges ForSubnets(TimeSpan staleAfter, TimeProvider time) =>
+    public static NodeAgentReportChanges ForSubnets(TimeSpan staleAfter, TimeProvider time) =>
         new(status => (status.Subnets ?? []).Select(s => (s.Subnet, $"{s.ObservedGeneration}/{s.Ports}/{s.LeasesUsed}")), staleAfter, time);
 
     /// <summary>Tracks the agents' Router entries (generation).</summary>
-    public static NodeAgentChanges ForRouters(TimeSpan staleAfter, TimeProvider time) =>
+    public static NodeAgentReportChanges ForRouters(TimeSpan staleAfter, TimeProvider time) =>
         new(status => (status.Routers ?? []).Select(r => (r.Router, $"{r.ObservedGeneration}")), staleAfter, time);
 
     /// <summary>The keys ("namespace/name") whose entries <paramref name="change"/> changed; null when every object may be concerned.</summary>
