@@ -203,7 +203,7 @@ public sealed class AgentService(
                 _ignoredPorts = ignored.Count;
             }
 
-            network = RemoteNetwork.Add(network, subnets.List(), nodeAgents.List(), options.NodeName, RemoteNetwork.TunnelOf(interfaces.Interfaces.Values, options.TunnelEndpoint));
+            network = RemoteNetwork.Add(network, subnetList, nodeAgents.List(), options.NodeName, RemoteNetwork.TunnelOf(interfaces.Interfaces.Values, options.TunnelEndpoint));
             var moved = L3Router.MovedDestinations(_network, network);
             _network = network;
             metrics.SetRemotePorts(network.RemotePorts.GroupBy(p => p.Node).ToDictionary(g => g.Key, g => g.Count()));
