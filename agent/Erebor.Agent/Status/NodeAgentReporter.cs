@@ -93,11 +93,13 @@ public sealed class NodeAgentReporter(IKubeApi api, AgentOptions options, IEnume
             _status.FlowsPerTable = state.FlowsPerTable.ToDictionary(t => Pipeline.NameOf(t.Key), t => t.Value);
             _status.FlowCount = state.FlowsPerTable.Values.Sum();
             _status.PacketInsByApp = state.PacketInsByApp.ToDictionary(a => a.Key.ToString().ToLowerInvariant(), a => a.Value);
-            (_status.Subnets, _status.Routers) = Describe(state.Network, _programmed, _leases);
-            _status.Ports = Ports(state.Network);
+            var (subnets, routers) = Describe(state.Network, _programmed, _leases);
+            var ports = Ports(state.Network);
+            (_status.Subnets, _status.Routers, _status.Ports) = (subnets, routers, ports);
             var (ready, reason, message) = Readiness(state);
             Conditions.Set(_status.Conditions, ConditionTypes.Ready, ready, reason, message, null, now);
-            var shown = Shown(state);
+            // From what is written, not described again: generations or leases that change meanwhile must still differ from _written.
+            var shown = Shown(subnets, routers, ports, reason);
 
             // A merge patch of the whole status: no read-modify-write, nothing to conflict with.
             var patch = new JsonObject { ["status"] = KubeJson.ToNode(_status) };
@@ -134,15 +136,16 @@ public sealed class NodeAgentReporter(IKubeApi api, AgentOptions options, IEnume
     private string Shown(AgentState state)
     {
         var (subnets, routers) = Describe(state.Network, _programmed, _leases);
-        var shown = new JsonObject
-        {
-            ["subnets"] = KubeJson.ToNode(subnets),
-            ["routers"] = KubeJson.ToNode(routers),
-            ["ports"] = KubeJson.ToNode(Ports(state.Network)),
-            ["ready"] = Readiness(state).Reason,
-        };
-        return shown.ToJsonString();
+        return Shown(subnets, routers, Ports(state.Network), Readiness(state).Reason);
     }
+
+    private static string Shown(List<V1Alpha1NodeAgent.NodeSubnetStatus> subnets, List<V1Alpha1NodeAgent.NodeRouterStatus> routers, List<V1Alpha1NodeAgent.NodePort> ports, string readyReason) => new JsonObject
+    {
+        ["subnets"] = KubeJson.ToNode(subnets),
+        ["routers"] = KubeJson.ToNode(routers),
+        ["ports"] = KubeJson.ToNode(ports),
+        ["ready"] = readyReason,
+    }.ToJsonString();
 
     private static List<V1Alpha1NodeAgent.NodePort> Ports(NodeNetwork network) =>
         [.. network.Ports.Select(p => new V1Alpha1NodeAgent.NodePort
