@@ -10,7 +10,7 @@ namespace Erebor.Agent.Apps.Dhcp;
 /// <see cref="LeaseJournal"/>, which rewrites this file now and then. Written atomically
 /// (<see cref="Write"/>: a temp file in the same directory renamed over the old file), so a reader
 /// or a restarted agent sees either the old or the new table, never a torn one; then made durable
-/// (<see cref="Sync"/>: fsync of the file and of the directory), which <see cref="Save"/> does at once.
+/// (<see cref="Sync"/>: fsync of the file and of the directory).
 /// </summary>
 public static class LeaseFile
 {
@@ -28,10 +28,8 @@ public static class LeaseFile
             journalSequence == 0 ? null : journalSequence),
         Json);
 
-    public static LeaseTable Deserialize(string json, LeasePolicy? policy = null) => DeserializeWithSequence(json, policy).Table;
-
     /// <summary>The table and the last journal entry it includes (0 when none).</summary>
-    internal static (LeaseTable Table, long JournalSequence) DeserializeWithSequence(string json, LeasePolicy? policy = null)
+    private static (LeaseTable Table, long JournalSequence) Deserialize(string json, LeasePolicy? policy = null)
     {
         var model = JsonSerializer.Deserialize<FileModel>(json, Json) ?? throw new JsonException("empty lease file");
         if (model.Version != Version) { throw new JsonException($"lease file version {model.Version}, this agent reads {Version}"); }
@@ -46,16 +44,9 @@ public static class LeaseFile
 
     internal static QuarantinedAddress FromModel(QuarantineModel q) => new(q.Segment, Ipv4Address.Parse(q.Ip), q.Until);
 
-    /// <summary>The table in <paramref name="path"/>, or an empty one when there is no file yet.</summary>
-    public static LeaseTable Load(string path, LeasePolicy? policy = null) =>
-        File.Exists(path) ? Deserialize(File.ReadAllText(path), policy) : new LeaseTable(policy);
-
-    /// <summary>Writes and syncs the table.</summary>
-    public static void Save(string path, LeaseTable table)
-    {
-        Write(path, Serialize(table));
-        Sync(path);
-    }
+    /// <summary>The table in <paramref name="path"/> and the last journal entry it includes; an empty table (0) when there is no file yet.</summary>
+    public static (LeaseTable Table, long JournalSequence) Load(string path, LeasePolicy? policy = null) =>
+        File.Exists(path) ? Deserialize(File.ReadAllText(path), policy) : (new LeaseTable(policy), 0);
 
     /// <summary>
     /// Replaces <paramref name="path"/> with <paramref name="json"/> (from <see cref="Serialize"/>)

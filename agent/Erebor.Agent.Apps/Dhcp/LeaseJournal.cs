@@ -48,8 +48,7 @@ public sealed class LeaseJournal(string directory, long sequence, LeaseTable loa
     /// <summary>Snapshot plus journal replay; the sequence number of the last change included.</summary>
     public static (LeaseTable Table, long Sequence) Load(string directory, LeasePolicy? policy = null)
     {
-        var snapshotPath = Path.Combine(directory, LeaseFile.FileName);
-        var (snapshot, sequence) = File.Exists(snapshotPath) ? LeaseFile.DeserializeWithSequence(File.ReadAllText(snapshotPath), policy) : (new LeaseTable(policy), 0);
+        var (snapshot, sequence) = LeaseFile.Load(Path.Combine(directory, LeaseFile.FileName), policy);
         var journalPath = Path.Combine(directory, FileName);
         if (!File.Exists(journalPath)) { return (snapshot, sequence); }
 

@@ -118,7 +118,7 @@ public sealed class LeaseJournalTests : IDisposable
             Commit(journal, table);
 
             File.ReadAllText(JournalPath).Should().BeEmpty("the fourth change compacted");
-            ShouldEqual(LeaseFile.Load(SnapshotPath), table);
+            ShouldEqual(LeaseFile.Load(SnapshotPath).Table, table);
             ShouldEqual(LeaseJournal.Load(_dir.FullName).Table, table);
         }
     }
@@ -162,7 +162,7 @@ public sealed class LeaseJournalTests : IDisposable
         }
 
         // Killed without a shutdown compaction: the snapshot is empty, the lease lives only in the journal.
-        LeaseFile.Load(SnapshotPath).Leases.Should().BeEmpty();
+        LeaseFile.Load(SnapshotPath).Table.Leases.Should().BeEmpty();
         var (restarted, reopened) = LeaseJournal.Open(_dir.FullName);
         using (reopened)
         {

@@ -103,14 +103,18 @@ public sealed class LeaseTableTests
             table.Bind(scope, "a", Mac(1), Ip("10.0.0.2"), 3600, T0, "vm-a");
             table.Offer(scope, "b", Mac(2), null, T0);
             table.Decline("ns/net", "c", Mac(3), Ip("10.0.0.6"), T0);
-            LeaseFile.Save(path, table);
+            LeaseFile.Write(path, LeaseFile.Serialize(table, journalSequence: 7));
+            LeaseFile.Sync(path);
             Directory.GetFiles(dir.FullName).Should().ContainSingle("the temp file was renamed over the target");
 
-            var loaded = LeaseFile.Load(path);
+            var (loaded, sequence) = LeaseFile.Load(path);
+            sequence.Should().Be(7);
             loaded.Leases.Should().BeEquivalentTo(table.Leases);
             loaded.Quarantined.Should().BeEquivalentTo(table.Quarantined);
             LeaseFile.Serialize(loaded).Should().Be(LeaseFile.Serialize(table));
-            LeaseFile.Load(Path.Combine(dir.FullName, "missing.json")).Leases.Should().BeEmpty();
+            var missing = LeaseFile.Load(Path.Combine(dir.FullName, "missing.json"));
+            missing.Table.Leases.Should().BeEmpty();
+            missing.JournalSequence.Should().Be(0);
         }
         finally
         {
