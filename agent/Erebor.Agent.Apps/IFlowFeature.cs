@@ -1,3 +1,4 @@
+using Erebor.OpenFlow.Actions;
 using Erebor.OpenFlow.Instructions;
 using Erebor.OpenFlow.Matching;
 using Erebor.OpenFlow.Messages;
@@ -37,6 +38,14 @@ public static class Flows
     public static ulong SegmentMetadata(uint segmentId) => segmentId;
 
     public static Match InSegment(uint segmentId) => Match.Create().Metadata(SegmentMetadata(segmentId));
+
+    /// <summary>What table 0 does with a packet it accepts: the ingress ofport into reg0, the segment into metadata, then <paramref name="then"/>.</summary>
+    public static Instruction[] Classify(uint inPort, uint segmentId, GotoTableInstruction then) =>
+    [
+        new ApplyActionsInstruction([new SetFieldAction(OxmField.Reg(Pipeline.InPortRegister), inPort)]),
+        new WriteMetadataInstruction(SegmentMetadata(segmentId)),
+        then,
+    ];
 }
 
 /// <summary>All features' flows for one network and replay round.</summary>

@@ -1,5 +1,3 @@
-using Erebor.OpenFlow.Actions;
-using Erebor.OpenFlow.Instructions;
 using Erebor.OpenFlow.Matching;
 using Erebor.OpenFlow.Messages;
 using static Erebor.Agent.Apps.Flows;
@@ -21,7 +19,5 @@ public sealed class ClassifierFeature : IFlowFeature
             Match.Create().InPort(port.OfPort).EthSrc(port.Mac),
             App,
             port.OfPort,
-            new ApplyActionsInstruction([new SetFieldAction(OxmField.Reg(Pipeline.InPortRegister), port.OfPort)]),
-            new WriteMetadataInstruction(SegmentMetadata(port.SegmentId)),
-            GotoNext(Pipeline.Classifier)));
+            Classify(port.OfPort, port.SegmentId, GotoNext(Pipeline.Classifier))));
 }

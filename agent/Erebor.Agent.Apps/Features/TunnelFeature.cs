@@ -37,9 +37,7 @@ public sealed class TunnelFeature : IFlowFeature
                 Match.Create().InPort(tunnel.OfPort).TunnelId(segment.Id),
                 App,
                 segment.Id,
-                new ApplyActionsInstruction([new SetFieldAction(OxmField.Reg(Pipeline.InPortRegister), tunnel.OfPort)]),
-                new WriteMetadataInstruction(SegmentMetadata(segment.Id)),
-                Goto(Pipeline.L3Lookup));
+                Classify(tunnel.OfPort, segment.Id, Goto(Pipeline.L3Lookup)));
         }
 
         foreach (var port in network.RemotePorts)
