@@ -66,9 +66,6 @@ public sealed class CheckpointExecutor(IKubeApi api, EventRecorder events, TimeP
     /// <summary>How often a finished checkpoint's index is read again to catch data lost from the bank.</summary>
     public TimeSpan VerifyInterval { get; init; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>At most this many skipped/failed resources are listed in status.resources (all are counted).</summary>
-    public int MaxListedResources { get; init; } = 500;
-
     /// <summary>Also told every result and progress (the CLI prints them).</summary>
     public IRunReporter? Observer { get; init; }
 
@@ -182,7 +179,12 @@ public sealed class CheckpointExecutor(IKubeApi api, EventRecorder events, TimeP
             var attempt = status.Attempts > 1 ? $" (attempt {status.Attempts}: {restartReason})" : string.Empty;
             await SetPhaseAsync(checkpoint, RunPhase.Protecting, false, CheckpointReasons.Protecting, $"protecting plan {plan} into {bank.Location}{attempt}", EventTypes.Normal, ct);
 
-            var reporter = new StatusReporter(this, checkpoint, writer, new ProgressThrottle(ProgressInterval, time));
+            // The bank lease, not status.executor, makes the run ours: no executor, no heartbeat.
+            using var reporter = new RunStatusReporter<V1Alpha1Checkpoint, V1Alpha1Checkpoint.CheckpointStatus>(api, checkpoint, null, time, ProgressInterval)
+            {
+                BeforeWrite = current => current.SizeBytes = writer.Entries.Sum(e => e.SizeBytes),
+                Observer = Observer,
+            };
             try
             {
                 result = await new ProtectExecutor(api, target.Plugins).RunAsync(uid, target.Selection, writer, reporter, ct);
@@ -216,9 +218,9 @@ public sealed class CheckpointExecutor(IKubeApi api, EventRecorder events, TimeP
         var progress = result.Summary.Progress;
         (status.ResourcesDone, status.ResourcesTotal) = (progress.Done, progress.Total);
         status.SizeBytes = result.Index.Resources.Sum(e => e.SizeBytes);
-        status.Resources = [.. result.Summary.NotDone.Take(MaxListedResources).Select(ToStatus)];
+        status.Resources = [.. result.Summary.NotDone.Take(RunResults.MaxListed).Select(RunResults.ToStatus)];
         status.CompletionTime = time.GetUtcNow();
-        var listed = result.Summary.NotDone.Count > MaxListedResources ? string.Create(CultureInfo.InvariantCulture, $" (the first {MaxListedResources} are listed)") : string.Empty;
+        var listed = result.Summary.NotDone.Count > RunResults.MaxListed ? string.Create(CultureInfo.InvariantCulture, $" (the first {RunResults.MaxListed} are listed)") : string.Empty;
         var stored = string.Create(CultureInfo.InvariantCulture, $"{result.Index.Resources.Count} resources, {status.SizeBytes} bytes in {location}");
         if (result.Summary.HasFailures)
         {
@@ -231,16 +233,6 @@ public sealed class CheckpointExecutor(IKubeApi api, EventRecorder events, TimeP
         await SetPhaseAsync(checkpoint, RunPhase.Available, true, CheckpointReasons.Available, $"stored {stored}{skipped}", EventTypes.Normal, ct);
         return new CheckpointPass(RunPhase.Available, VerifyInterval);
     }
-
-    private static ResourceRunStatus ToStatus(ResourceResult result) => new()
-    {
-        ApiVersion = result.Key.ApiVersion,
-        Kind = result.Key.Kind,
-        Namespace = result.Key.Namespace,
-        Name = result.Key.Name,
-        Result = result.Outcome.ToString(),
-        Message = result.Aspect is null ? result.Message : $"[{result.Aspect}] {result.Message}",
-    };
 
     /// <summary>An unreachable bank as a run starts: Pending and retried for a while, then Error.</summary>
     private async Task<CheckpointPass> WaitForBankAsync(V1Alpha1Checkpoint checkpoint, BankException e, CancellationToken ct)
@@ -460,34 +452,5 @@ public sealed class CheckpointExecutor(IKubeApi api, EventRecorder events, TimeP
     {
         var wait = at - time.GetUtcNow() + TimeSpan.FromSeconds(1);
         return wait > TimeSpan.FromSeconds(1) ? wait : TimeSpan.FromSeconds(1);
-    }
-
-    /// <summary>Turns a run's progress into the Checkpoint's status, written at most every ProgressInterval.</summary>
-    private sealed class StatusReporter(CheckpointExecutor owner, V1Alpha1Checkpoint checkpoint, CheckpointWriter writer, ProgressThrottle throttle) : IRunReporter
-    {
-        public async ValueTask OnResultAsync(ResourceResult result, RunProgress progress, CancellationToken ct)
-        {
-            if (result.Outcome != ResourceOutcome.Done && checkpoint.Status.Resources!.Count < owner.MaxListedResources)
-            {
-                checkpoint.Status.Resources.Add(ToStatus(result));
-            }
-
-            if (owner.Observer is { } observer) { await observer.OnResultAsync(result, progress, ct); }
-            await UpdateAsync(progress, ct);
-        }
-
-        public async ValueTask OnProgressAsync(RunProgress progress, CancellationToken ct)
-        {
-            if (owner.Observer is { } observer) { await observer.OnProgressAsync(progress, ct); }
-            await UpdateAsync(progress, ct);
-        }
-
-        private async Task UpdateAsync(RunProgress progress, CancellationToken ct)
-        {
-            (checkpoint.Status.ResourcesDone, checkpoint.Status.ResourcesTotal) = (progress.Done, progress.Total);
-            if (!throttle.IsDue()) { return; }
-            checkpoint.Status.SizeBytes = writer.Entries.Sum(e => e.SizeBytes);
-            await owner.WriteStatusAsync(checkpoint, ct);
-        }
     }
 }

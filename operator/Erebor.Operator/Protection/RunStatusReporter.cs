@@ -15,8 +15,11 @@ public sealed class RunAbortedException(string message) : Exception(message);
 /// resourceVersion last read, so a write never overwrites another executor's claim: on a conflict
 /// the object is read again and the write is retried only while it still names this executor,
 /// otherwise <see cref="RunAbortedException"/> stops the run.
+/// <para>A null <paramref name="executor"/> is a run guarded by something else than
+/// status.executor (a Checkpoint's lease in its bank): no heartbeat is written, and a conflict only
+/// means someone else wrote the object, so the write is retried on the fresh resourceVersion.</para>
 /// </summary>
-public sealed class RunStatusReporter<T, TStatus>(IKubeApi api, T entity, string executor, TimeProvider time, TimeSpan progressInterval, Action<RunProgress>? written = null) : IRunReporter, IDisposable
+public sealed class RunStatusReporter<T, TStatus>(IKubeApi api, T entity, string? executor, TimeProvider time, TimeSpan progressInterval, Action<RunProgress>? written = null) : IRunReporter, IDisposable
     where T : class, IStatusObject<TStatus>
     where TStatus : RunStatus, new()
 {
@@ -30,8 +33,15 @@ public sealed class RunStatusReporter<T, TStatus>(IKubeApi api, T entity, string
     /// <summary>Skipped or failed resources beyond <see cref="RunResults.MaxListed"/>.</summary>
     public int Unlisted { get; private set; }
 
+    /// <summary>Sets fields the run derives from its own state just before each write (a checkpoint's size so far).</summary>
+    public Action<TStatus>? BeforeWrite { get; init; }
+
+    /// <summary>Also told every result and progress as they come, written or not (the checkpoint command prints them).</summary>
+    public IRunReporter? Observer { get; init; }
+
     public async ValueTask OnResultAsync(ResourceResult result, RunProgress progress, CancellationToken ct)
     {
+        if (Observer is { } observer) { await observer.OnResultAsync(result, progress, ct); }
         await _writing.WaitAsync(ct);
         try
         {
@@ -52,6 +62,7 @@ public sealed class RunStatusReporter<T, TStatus>(IKubeApi api, T entity, string
 
     public async ValueTask OnProgressAsync(RunProgress progress, CancellationToken ct)
     {
+        if (Observer is { } observer) { await observer.OnProgressAsync(progress, ct); }
         await _writing.WaitAsync(ct);
         try { await ProgressLockedAsync(progress, ct); }
         finally { _writing.Release(); }
@@ -101,7 +112,8 @@ public sealed class RunStatusReporter<T, TStatus>(IKubeApi api, T entity, string
 
     private async Task WriteLockedAsync(CancellationToken ct)
     {
-        entity.Status.HeartbeatTime = time.GetUtcNow();
+        if (executor is not null) { entity.Status.HeartbeatTime = time.GetUtcNow(); }
+        BeforeWrite?.Invoke(entity.Status);
         for (var attempt = 0; ; attempt++)
         {
             try
@@ -121,7 +133,7 @@ public sealed class RunStatusReporter<T, TStatus>(IKubeApi api, T entity, string
                 // Someone else wrote the object (a label, or another executor's claim): go on only while the run is still ours.
                 var fresh = await api.GetAsync<T>(entity.Metadata.Namespace, entity.Metadata.Name!, ct)
                     ?? throw new RunAbortedException($"{entity.Kind} {entity.Metadata.Namespace}/{entity.Metadata.Name} was deleted while it ran");
-                if (fresh.Status.Executor != executor)
+                if (executor is not null && fresh.Status.Executor != executor)
                 {
                     throw new RunAbortedException($"{entity.Kind} {entity.Metadata.Namespace}/{entity.Metadata.Name} is now run by {fresh.Status.Executor ?? "nobody"} (phase {fresh.Status.Phase}); {executor} stops");
                 }

@@ -117,7 +117,7 @@ public sealed class CheckpointTests(OperatorFixture fixture) : IClassFixture<Ope
             checkpoint.Status.CompletionTime.Should().BeOnOrAfter(checkpoint.Status.StartTime!.Value);
             var skipped = checkpoint.Status.Resources.Should().ContainSingle("only what was not plainly done is listed").Subject;
             (skipped.Kind, skipped.Name, skipped.Result).Should().Be(("PersistentVolumeClaim", "data", "Skipped"));
-            skipped.Message.Should().StartWith("[volume-data] no VolumeSnapshot API");
+            skipped.Message.Should().StartWith("volume-data: no VolumeSnapshot API");
 
             var index = (await IndexAsync(root, checkpoint))!;
             index.Resources.Count(e => e.Key.Kind == "ConfigMap").Should().Be(20);
