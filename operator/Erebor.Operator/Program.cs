@@ -63,6 +63,6 @@ generateCrds.SetAction(parse =>
 
 root.Subcommands.Add(run);
 root.Subcommands.Add(generateCrds);
-root.Subcommands.Add(CheckpointCommand.Create());
+root.Subcommands.Add(CheckpointCommand.Create(kubeconfig));
 root.Subcommands.Add(RestoreCommand.Create(kubeconfig));
 return await root.Parse(args).InvokeAsync();

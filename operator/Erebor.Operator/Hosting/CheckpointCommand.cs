@@ -22,7 +22,7 @@ public static class CheckpointCommand
     public const int ExitNotAvailable = 1;
     public const int ExitBusy = 3;
 
-    public static Command Create()
+    public static Command Create(Option<string?> kubeconfig)
     {
         var target = new Argument<string>("checkpoint") { Description = "the Checkpoint to run, as <namespace>/<name>" };
         target.Validators.Add(result =>
@@ -32,7 +32,6 @@ public static class CheckpointCommand
                 result.AddError("the checkpoint must be given as <namespace>/<name>");
             }
         });
-        var kubeconfig = new Option<string?>("--kubeconfig") { Description = "kubeconfig file; default $KUBECONFIG, the in-cluster service account, then ~/.kube/config" };
         var holder = new Option<string>("--holder") { Description = "name this run holds the checkpoint's bank lease under (default checkpoint-run-<host>-<pid>)", DefaultValueFactory = _ => $"checkpoint-run-{Environment.MachineName}-{Environment.ProcessId}" };
         var leaseDuration = new ParsedOption<TimeSpan>("--lease-duration", "the run's lease in the bank (renewed while it writes)", "2m", Durations.Parse);
         var wait = new Option<bool>("--wait") { Description = "when another holder is writing the checkpoint or the bank is unreachable, wait and retry instead of exiting with 3" };
@@ -59,12 +58,7 @@ public static class CheckpointCommand
 
     private static async Task<int> RunAsync(string ns, string name, string? kubeconfig, string holder, TimeSpan leaseDuration, bool wait, CancellationToken ct)
     {
-        using var loggers = LoggerFactory.Create(logging => logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss.fff ";
-            o.UseUtcTimestamp = true;
-        }).Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
+        using var loggers = LoggerFactory.Create(logging => logging.AddEreborConsole(json: false, stderr: true));
         using var api = new KubeApi(KubeConfig.Discover(kubeconfig));
         var events = new EventRecorder(api, "erebor-operator", loggers.CreateLogger<EventRecorder>());
         var executor = new CheckpointExecutor(api, events, TimeProvider.System, loggers.CreateLogger<CheckpointExecutor>(), holder)

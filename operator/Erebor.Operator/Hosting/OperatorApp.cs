@@ -23,8 +23,7 @@ public static class OperatorApp
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        if (jsonLogs) { builder.Logging.AddJsonConsole(o => o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ "); }
-        else { builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; o.UseUtcTimestamp = true; }); }
+        builder.Logging.AddEreborConsole(jsonLogs);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
         var api = new KubeApi(KubeConfig.Discover(options.Kubeconfig));

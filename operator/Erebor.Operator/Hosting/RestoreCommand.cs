@@ -50,12 +50,7 @@ public static class RestoreCommand
                 return Unusable;
             }
 
-            using var loggers = LoggerFactory.Create(builder =>
-            {
-                if (parse.GetValue(logFormat) == "json") { builder.AddJsonConsole(o => o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ "); }
-                else { builder.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; o.UseUtcTimestamp = true; }); }
-                builder.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-            });
+            using var loggers = LoggerFactory.Create(builder => builder.AddEreborConsole(parse.GetValue(logFormat) == "json", stderr: true));
             using var api = new KubeApi(KubeConfig.Discover(parse.GetValue(kubeconfig)));
             var executor = parse.GetValue(identity) ?? $"restore-run-{Environment.MachineName}-{Environment.ProcessId}";
             var events = new EventRecorder(api, "erebor-restore-run", loggers.CreateLogger<EventRecorder>());
