@@ -379,7 +379,7 @@ public sealed class CheckpointExecutor(IKubeApi api, EventRecorder events, TimeP
         }
         catch (Exception e) when (e is BankException or CheckpointLeaseHeldException)
         {
-            // The finalizer deletes it with the Checkpoint; the orphan collector finds it too.
+            // The finalizer deletes it with the Checkpoint (no orphan collector runs in the operator).
             logger.LogWarning("Could not remove the failed attempt of checkpoint {Key} from the bank: {Error}", checkpoint.Key, e.Message);
         }
     }
