@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
@@ -56,18 +57,23 @@ public static class KubeReader
     }
 }
 
-/// <summary>Pages with limit/continue over <see cref="KubeApi.GetRawAsync"/>.</summary>
+/// <summary>
+/// Pages with limit/continue over <see cref="KubeApi.GetRawAsync(string, System.Buffers.ArrayBufferWriter{byte}, CancellationToken)"/>:
+/// each page's bytes land in one buffer reused for the whole list and its items are parsed one at a
+/// time as they are consumed (<see cref="ListPage"/>), so memory is one page's bytes plus one object.
+/// </summary>
 internal sealed class HttpKubeReader(KubeApi api) : IKubeReader
 {
     public async IAsyncEnumerable<JsonObject> ListAsync(ResourceType type, string? @namespace, string? labelSelector, int pageSize, [EnumeratorCancellation] CancellationToken ct)
     {
+        var buffer = new ArrayBufferWriter<byte>();
         string? continueToken = null;
         do
         {
-            JsonObject page;
+            ListPage page;
             try
             {
-                page = await GetPageAsync(type, @namespace, labelSelector, pageSize, continueToken, ct);
+                page = await GetPageAsync(type, @namespace, labelSelector, pageSize, continueToken, buffer, ct);
             }
             catch (KubeApiException e) when (e.IsGone && continueToken is not null && ContinueFrom(e) is { } fresh)
             {
@@ -78,15 +84,13 @@ internal sealed class HttpKubeReader(KubeApi api) : IKubeReader
                 continue;
             }
 
-            continueToken = page["metadata"]?["continue"]?.GetValue<string>();
-            if (page["items"] is JsonArray items)
+            continueToken = page.Continue;
+            foreach (var item in page.Items)
             {
-                var objects = items.OfType<JsonObject>().ToList();
-                items.Clear(); // detaches them from the page
-                foreach (var item in objects) { yield return KubeReader.WithTypeMeta(item, type); }
+                if (JsonNode.Parse(buffer.WrittenSpan[item]) is JsonObject obj) { yield return KubeReader.WithTypeMeta(obj, type); }
             }
         }
-        while (!string.IsNullOrEmpty(continueToken));
+        while (continueToken is not null);
     }
 
     private static string? ContinueFrom(KubeApiException e)
@@ -103,22 +107,21 @@ internal sealed class HttpKubeReader(KubeApi api) : IKubeReader
 
     public async Task<int> CountAsync(ResourceType type, string? @namespace, string? labelSelector, CancellationToken ct)
     {
-        var first = await GetPageAsync(type, @namespace, labelSelector, 1, null, ct);
-        var count = (first["items"] as JsonArray)?.Count ?? 0;
-        var meta = first["metadata"];
-        if (string.IsNullOrEmpty(meta?["continue"]?.GetValue<string>())) { return count; }
-        if (meta?["remainingItemCount"] is JsonValue remaining) { return count + (int)remaining.GetValue<long>(); }
+        var buffer = new ArrayBufferWriter<byte>();
+        var first = await GetPageAsync(type, @namespace, labelSelector, 1, null, buffer, ct);
+        if (first.Continue is null) { return first.Items.Count; }
+        if (first.RemainingItemCount is { } remaining) { return first.Items.Count + (int)remaining; }
 
-        // Selectors hide remainingItemCount: count by paging (objects are dropped page by page).
+        // Selectors hide remainingItemCount: count by paging (only the item boundaries are read).
         var total = 0;
         string? continueToken = null;
         do
         {
-            var page = await GetPageAsync(type, @namespace, labelSelector, 500, continueToken, ct);
-            total += (page["items"] as JsonArray)?.Count ?? 0;
-            continueToken = page["metadata"]?["continue"]?.GetValue<string>();
+            var page = await GetPageAsync(type, @namespace, labelSelector, 500, continueToken, buffer, ct);
+            total += page.Items.Count;
+            continueToken = page.Continue;
         }
-        while (!string.IsNullOrEmpty(continueToken));
+        while (continueToken is not null);
         return total;
     }
 
@@ -150,12 +153,21 @@ internal sealed class HttpKubeReader(KubeApi api) : IKubeReader
         }
     }
 
-    private async Task<JsonObject> GetPageAsync(ResourceType type, string? @namespace, string? labelSelector, int limit, string? continueToken, CancellationToken ct)
+    /// <summary>One page into <paramref name="buffer"/> (cleared first), scanned.</summary>
+    private async Task<ListPage> GetPageAsync(ResourceType type, string? @namespace, string? labelSelector, int limit, string? continueToken, ArrayBufferWriter<byte> buffer, CancellationToken ct)
     {
         var query = new List<string> { "limit=" + limit.ToString(CultureInfo.InvariantCulture) };
         if (!string.IsNullOrEmpty(labelSelector)) { query.Add("labelSelector=" + Uri.EscapeDataString(labelSelector)); }
         if (!string.IsNullOrEmpty(continueToken)) { query.Add("continue=" + Uri.EscapeDataString(continueToken)); }
-        var text = await api.GetRawAsync(type.CollectionPath(@namespace) + "?" + string.Join('&', query), ct);
-        return JsonNode.Parse(text)?.AsObject() ?? throw new InvalidDataException($"empty list answer for {type.Plural}");
+        buffer.ResetWrittenCount();
+        await api.GetRawAsync(type.CollectionPath(@namespace) + "?" + string.Join('&', query), buffer, ct);
+        try
+        {
+            return ListPage.Scan(buffer.WrittenSpan);
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new InvalidDataException($"the list answer for {type.Plural} is not a list: {e.Message}", e);
+        }
     }
 }
