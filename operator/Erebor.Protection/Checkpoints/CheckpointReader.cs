@@ -22,8 +22,20 @@ public sealed class CheckpointReader(IBank bank, BankEncryptionKey? key = null) 
     public async Task<CheckpointIndex?> ReadIndexAsync(string plan, string checkpointUid, CancellationToken ct)
     {
         var indexKey = BankLayout.IndexKey(plan, checkpointUid);
-        var bytes = await bank.TryReadAllBytesAsync(indexKey, ct).ConfigureAwait(false);
-        return bytes is null ? null : IndexCodec.Parse(bytes, $"checkpoint index {indexKey} in {bank.Location}", plan, checkpointUid);
+        Stream stream;
+        try
+        {
+            stream = await bank.OpenReadAsync(indexKey, ct).ConfigureAwait(false);
+        }
+        catch (BankException e) when (e.Failure == BankFailure.ObjectNotFound)
+        {
+            return null;
+        }
+
+        await using (stream)
+        {
+            return await IndexCodec.ReadAsync(stream, $"checkpoint index {indexKey} in {bank.Location}", plan, checkpointUid, ct).ConfigureAwait(false);
+        }
     }
 
     public async Task<Stream> OpenResourceAsync(string plan, string checkpointUid, ResourceEntry entry, CancellationToken ct)
@@ -62,10 +74,10 @@ public sealed class CheckpointReader(IBank bank, BankEncryptionKey? key = null) 
     }
 
     /// <summary>Reads an object to its end checking size and checksum (the writer's commit-time verification).</summary>
-    internal static async Task VerifyAsync(IBank bank, string objectKey, ResourceEntry entry, string what, CancellationToken ct)
+    internal static async Task VerifyAsync(IBank bank, string objectKey, long sizeBytes, string sha256, string what, CancellationToken ct)
     {
         var source = await OpenAsync(bank, objectKey, what, ct).ConfigureAwait(false);
-        await using var verifying = new VerifyingReadStream(source, entry.SizeBytes, entry.Sha256, what);
+        await using var verifying = new VerifyingReadStream(source, sizeBytes, sha256, what);
         await verifying.CopyToAsync(Stream.Null, ct).ConfigureAwait(false);
     }
 

@@ -86,10 +86,18 @@ public sealed class FormatUnitTests
     [InlineData("{\"format\":\"erebor-checkpoint-index\",\"formatVersion\":1,\"plan\":\"shop/nightly\",\"checkpointUid\":\"c1\",\"createdAt\":\"2026-11-22T01:00:00Z\",\"resources\":{}}", "resources is {}, expected an array")]
     [InlineData("{\"format\":\"erebor-checkpoint-index\",\"formatVersion\":1,\"plan\":\"shop/nightly\",\"checkpointUid\":\"c1\",\"createdAt\":\"2026-11-22T01:00:00Z\",\"resourceCount\":3,\"resources\":[]}", "resourceCount is 3 but resources has 0 entries")]
     [InlineData("{\"format\":", "is not valid JSON")]
-    public void A_malformed_index_names_the_field_and_the_value(string json, string expected)
+    [InlineData("{\"format\":\"erebor-checkpoint-index\",\"formatVersion\":1,\"plan\":\"shop/nightly\",\"checkpointUid\":\"c1\",\"createdAt\":\"2026-11-22T01:00:00Z\"}", "resources is missing, expected an array")]
+    [InlineData("{\"format\":\"erebor-checkpoint-index\",\"formatVersion\":2,\"resources\":[{\"unknown\":\"entry shape\"}],\"plan\":\"shop/nightly\"}", "formatVersion is 2;")]
+    [InlineData("{\"format\":\"erebor-checkpoint-index\",\"formatVersion\":1,\"plan\":\"shop/nightly\",\"checkpointUid\":\"c1\",\"createdAt\":\"2026-11-22T01:00:00Z\",\"resources\":[{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"namespace\":\"\",\"name\":\"db\"}]}", "resources[0].namespace is \"\", expected a non-empty string or null")]
+    [InlineData("{\"format\":\"erebor-checkpoint-index\",\"formatVersion\":1,\"plan\":\"shop/nightly\",\"checkpointUid\":\"c1\",\"createdAt\":\"2026-11-22T01:00:00Z\",\"resources\":[7]}", "resources[0] is 7, expected an object")]
+    public async Task A_malformed_index_names_the_field_and_the_value(string json, string expected)
     {
-        var parse = () => IndexCodec.Parse(Encoding.UTF8.GetBytes(json), "checkpoint index i.json", "shop/nightly", "c1");
-        parse.Should().Throw<InvalidDataException>().Which.Message.Should().StartWith("checkpoint index i.json").And.Contain(expected);
+        // Whole, and a byte at a time: a step cut by the end of a read must not change the verdict.
+        foreach (var chunk in new[] { int.MaxValue, 1, 5 })
+        {
+            var read = () => ReadIndexAsync(Encoding.UTF8.GetBytes(json), chunk);
+            (await read.Should().ThrowAsync<InvalidDataException>()).Which.Message.Should().StartWith("checkpoint index i.json").And.Contain(expected);
+        }
     }
 
     [Fact]
@@ -102,9 +110,49 @@ public sealed class FormatUnitTests
         ]);
         using var buffer = new MemoryStream();
         await IndexCodec.WriteAsync(buffer, index, "0011223344556677", CancellationToken.None);
-        var read = IndexCodec.Parse(buffer.ToArray(), "i", "shop/nightly", "c1");
-        read.Should().BeEquivalentTo(index);
+        foreach (var chunk in new[] { int.MaxValue, 1, 7 })
+        {
+            (await ReadIndexAsync(buffer.ToArray(), chunk)).Should().BeEquivalentTo(index, $"read {chunk} bytes at a time");
+        }
+
         Encoding.UTF8.GetString(buffer.ToArray()).Should().Contain("\"object\":\"resources/core/v1/Secret/shop/db.json.enc\"");
+    }
+
+    [Fact]
+    public async Task A_large_index_streams_in_entries_that_share_their_strings_and_an_entry_larger_than_a_read_buffer_fits()
+    {
+        var ns = new ResourceKey("v1", "Namespace", null, "shop");
+        var entries = Enumerable.Range(0, 20_000)
+            .Select(i => new ResourceEntry(new ResourceKey("v1", "ConfigMap", "shop", $"cm-{i:D5}"), i, new string('c', 64), false, [ns]))
+            .Append(new ResourceEntry(new ResourceKey("apps/v1", "Deployment", "shop", "web"), 1, new string('d', 64), false,
+                [ns, .. Enumerable.Range(0, 2_000).Select(i => new ResourceKey("v1", "ConfigMap", "shop", $"cm-{i:D5}"))]))
+            .ToList();
+        var index = new CheckpointIndex(1, "shop/nightly", "c1", new DateTimeOffset(2026, 11, 22, 1, 0, 0, TimeSpan.Zero), entries);
+        using var buffer = new MemoryStream();
+        await IndexCodec.WriteAsync(buffer, index, null, CancellationToken.None);
+        buffer.Length.Should().BeGreaterThan(4 * 1024 * 1024, "megabytes of index");
+
+        var read = await ReadIndexAsync(buffer.ToArray(), 4096);
+        read.Resources.Should().HaveCount(20_001);
+        read.Resources[^1].DependsOn.Should().HaveCount(2_001, "the last entry alone is over 100 KiB, more than the 64 KiB the reader starts with");
+        read.Resources.Should().BeEquivalentTo(entries, o => o.WithStrictOrdering());
+        ReferenceEquals(read.Resources[0].Key.Kind, read.Resources[19_999].Key.Kind).Should().BeTrue("entries share their kind string");
+        ReferenceEquals(read.Resources[0].Key.Namespace, read.Resources[19_999].Key.Namespace).Should().BeTrue("and their namespace string");
+    }
+
+    private static Task<CheckpointIndex> ReadIndexAsync(byte[] json, int chunk) =>
+        IndexCodec.ReadAsync(new TrickleStream(json, chunk), "checkpoint index i.json", "shop/nightly", "c1", CancellationToken.None);
+
+    /// <summary>Hands out at most <paramref name="chunk"/> bytes per read, the way a slow bank does.</summary>
+    private sealed class TrickleStream(byte[] data, int chunk) : MemoryStream(data, writable: false)
+    {
+        public override int Read(byte[] buffer, int offset, int count) => base.Read(buffer, offset, Math.Min(count, chunk));
+
+        public override int Read(Span<byte> buffer) => base.Read(buffer[..Math.Min(buffer.Length, chunk)]);
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => Task.FromResult(Read(buffer, offset, count));
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => ValueTask.FromResult(Read(buffer.Span));
     }
 
     [Fact]
