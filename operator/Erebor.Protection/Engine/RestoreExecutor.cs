@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Erebor.Api;
@@ -15,8 +16,8 @@ public sealed record RestoreOptions(NamespaceMap Namespaces, ConflictPolicy Conf
 
 /// <summary>
 /// One restore run: reads the checkpoint index, then restores its resources type by type in the
-/// plugins' dependency order (dependencies before dependents), one object read from the bank at a
-/// time. An object whose recorded dependency failed is skipped with that reason. Re-running after a
+/// plugins' dependency order (dependencies before dependents), up to <see cref="Parallelism"/>
+/// objects of a type at once, each read from the bank on its own. An object whose recorded dependency failed is skipped with that reason. Re-running after a
 /// crash is safe: objects that already exist identically are left alone (Done, "unchanged").
 /// A missing index throws <see cref="InvalidOperationException"/>; a malformed one throws the
 /// reader's <see cref="InvalidDataException"/>; everything else becomes per-resource results.
@@ -25,6 +26,9 @@ public sealed class RestoreExecutor(IKubeApi api, PluginSet plugins, IKubeReader
 {
     private const string DependencySkipped = "depends on ";
     private readonly IKubeReader _reader = reader ?? KubeReader.For(api);
+
+    /// <summary>Objects of one type restored at a time (one read from the bank and one API request each).</summary>
+    public int Parallelism { get; init; } = 8;
 
     public async Task<RunSummary> RunAsync(ICheckpointReader checkpoints, string plan, string checkpointUid, RestoreOptions options, IRunReporter? reporter = null, CancellationToken ct = default)
     {
@@ -41,18 +45,30 @@ public sealed class RestoreExecutor(IKubeApi api, PluginSet plugins, IKubeReader
         var tally = new RunTally(reporter ?? NullRunReporter.Instance) { Total = index.Resources.Count };
         await tally.ReportTotalAsync(ct);
 
-        var failed = new HashSet<ResourceKey>();
+        var failed = new ConcurrentDictionary<ResourceKey, bool>();
+        using var tallying = new SemaphoreSlim(1, 1);
         foreach (var plugin in plugins.Ordered)
         {
-            foreach (var entry in index.Resources.Where(e => plugins.For(e.Key) == plugin))
+            // Dependencies are between types (the plugin graph), never between objects of one type:
+            // a type's objects go in parallel, and the next type starts when they are all done.
+            var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Parallelism), CancellationToken = ct };
+            await Parallel.ForEachAsync(index.Resources.Where(e => plugins.For(e.Key) == plugin), parallel, async (entry, token) =>
             {
-                var results = await RestoreOneAsync(checkpoints, plan, checkpointUid, context, plugin, entry, failed, ct);
-                foreach (var result in results)
+                var results = await RestoreOneAsync(checkpoints, plan, checkpointUid, context, plugin, entry, failed, token);
+                await tallying.WaitAsync(token);
+                try
                 {
-                    if (result.Aspect is null && (result.Outcome == ResourceOutcome.Failed || result.Message?.StartsWith(DependencySkipped, StringComparison.Ordinal) == true)) { failed.Add(entry.Key); }
-                    await tally.AddAsync(result, ct);
+                    foreach (var result in results)
+                    {
+                        if (result.Aspect is null && (result.Outcome == ResourceOutcome.Failed || result.Message?.StartsWith(DependencySkipped, StringComparison.Ordinal) == true)) { failed[entry.Key] = true; }
+                        await tally.AddAsync(result, token);
+                    }
                 }
-            }
+                finally
+                {
+                    tallying.Release();
+                }
+            });
         }
 
         foreach (var entry in index.Resources.Where(e => plugins.For(e.Key) is null))
@@ -63,10 +79,10 @@ public sealed class RestoreExecutor(IKubeApi api, PluginSet plugins, IKubeReader
         return tally.Summary();
     }
 
-    private static async Task<IReadOnlyList<ResourceResult>> RestoreOneAsync(ICheckpointReader checkpoints, string plan, string checkpointUid, RestoreContext context, IResourcePlugin plugin, ResourceEntry entry, HashSet<ResourceKey> failed, CancellationToken ct)
+    private static async Task<IReadOnlyList<ResourceResult>> RestoreOneAsync(ICheckpointReader checkpoints, string plan, string checkpointUid, RestoreContext context, IResourcePlugin plugin, ResourceEntry entry, ConcurrentDictionary<ResourceKey, bool> failed, CancellationToken ct)
     {
         var target = entry.Key with { Namespace = context.Namespaces.MapNullable(entry.Key.Namespace) };
-        if (entry.DependsOn.FirstOrDefault(failed.Contains) is { } missing)
+        if (entry.DependsOn.FirstOrDefault(failed.ContainsKey) is { } missing)
         {
             return [new ResourceResult(target, ResourceOutcome.Skipped, $"{DependencySkipped}{missing}, which was not restored")];
         }

@@ -10,7 +10,7 @@ namespace Erebor.Protection.Tests.Engine;
 /// <summary>
 /// An API server in memory for executor tests (JsonObject only): create/get/replace/delete with
 /// uids and resourceVersions, equality label selectors, pages, discovery of served types, and a
-/// journal of writes so tests can check ordering.
+/// journal of writes so tests can check ordering. Safe for the parallel requests of a restore.
 /// </summary>
 public sealed class FakeKubeApi : IKubeApi, IKubeReader
 {
@@ -38,8 +38,11 @@ public sealed class FakeKubeApi : IKubeApi, IKubeReader
     public Task<T?> GetAsync<T>(ResourceType type, string? @namespace, string name, CancellationToken ct = default)
         where T : class
     {
-        EnsureServed(type);
-        return Task.FromResult(_objects.TryGetValue(Path(type, @namespace, name), out var obj) ? (T?)(object)obj.DeepClone().AsObject() : null);
+        lock (_objects)
+        {
+            EnsureServed(type);
+            return Task.FromResult(_objects.TryGetValue(Path(type, @namespace, name), out var obj) ? (T?)(object)obj.DeepClone().AsObject() : null);
+        }
     }
 
     public Task<KubernetesList<T>> ListAsync<T>(ResourceType type, string? @namespace, ListOptions? options = null, CancellationToken ct = default) =>
@@ -51,43 +54,49 @@ public sealed class FakeKubeApi : IKubeApi, IKubeReader
     public Task<T> CreateAsync<T>(ResourceType type, T obj, CancellationToken ct = default)
         where T : class
     {
-        EnsureServed(type);
-        var json = ((JsonObject)(object)obj).DeepClone().AsObject();
-        var meta = ObjectJson.Metadata(json);
-        var path = Path(type, ObjectJson.Namespace(json), ObjectJson.Name(json));
-        if (type.Namespaced && !_objects.ContainsKey(Path(Erebor.Protection.Plugins.KubeTypes.Namespace, null, ObjectJson.Namespace(json)!)))
+        lock (_objects)
         {
-            throw new KubeApiException(HttpStatusCode.NotFound, "NotFound", $"namespaces \"{ObjectJson.Namespace(json)}\" not found");
-        }
+            EnsureServed(type);
+            var json = ((JsonObject)(object)obj).DeepClone().AsObject();
+            var meta = ObjectJson.Metadata(json);
+            var path = Path(type, ObjectJson.Namespace(json), ObjectJson.Name(json));
+            if (type.Namespaced && !_objects.ContainsKey(Path(Erebor.Protection.Plugins.KubeTypes.Namespace, null, ObjectJson.Namespace(json)!)))
+            {
+                throw new KubeApiException(HttpStatusCode.NotFound, "NotFound", $"namespaces \"{ObjectJson.Namespace(json)}\" not found");
+            }
 
-        if (_objects.ContainsKey(path)) { throw new KubeApiException(HttpStatusCode.Conflict, "AlreadyExists", $"{type.Plural} \"{ObjectJson.Name(json)}\" already exists"); }
-        meta["uid"] = Guid.NewGuid().ToString();
-        meta["resourceVersion"] = (++_version).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        meta["creationTimestamp"] = "2026-01-01T00:00:00Z";
-        json.Remove("status");
-        _objects[path] = json;
-        Journal.Add($"create {type.Kind} {ObjectJson.Namespace(json)}/{ObjectJson.Name(json)}");
-        return Task.FromResult((T)(object)json.DeepClone().AsObject());
+            if (_objects.ContainsKey(path)) { throw new KubeApiException(HttpStatusCode.Conflict, "AlreadyExists", $"{type.Plural} \"{ObjectJson.Name(json)}\" already exists"); }
+            meta["uid"] = Guid.NewGuid().ToString();
+            meta["resourceVersion"] = (++_version).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            meta["creationTimestamp"] = "2026-01-01T00:00:00Z";
+            json.Remove("status");
+            _objects[path] = json;
+            Journal.Add($"create {type.Kind} {ObjectJson.Namespace(json)}/{ObjectJson.Name(json)}");
+            return Task.FromResult((T)(object)json.DeepClone().AsObject());
+        }
     }
 
     public Task<T> ReplaceAsync<T>(ResourceType type, T obj, CancellationToken ct = default)
         where T : class
     {
-        var json = ((JsonObject)(object)obj).DeepClone().AsObject();
-        var path = Path(type, ObjectJson.Namespace(json), ObjectJson.Name(json));
-        if (!_objects.TryGetValue(path, out var existing)) { throw new KubeApiException(HttpStatusCode.NotFound, "NotFound", "not found"); }
-        if (ObjectJson.Str(json["metadata"]?["resourceVersion"]) != ObjectJson.Str(existing["metadata"]?["resourceVersion"]))
+        lock (_objects)
         {
-            throw new KubeApiException(HttpStatusCode.Conflict, "Conflict", "the object has been modified");
-        }
+            var json = ((JsonObject)(object)obj).DeepClone().AsObject();
+            var path = Path(type, ObjectJson.Namespace(json), ObjectJson.Name(json));
+            if (!_objects.TryGetValue(path, out var existing)) { throw new KubeApiException(HttpStatusCode.NotFound, "NotFound", "not found"); }
+            if (ObjectJson.Str(json["metadata"]?["resourceVersion"]) != ObjectJson.Str(existing["metadata"]?["resourceVersion"]))
+            {
+                throw new KubeApiException(HttpStatusCode.Conflict, "Conflict", "the object has been modified");
+            }
 
-        json["metadata"]!["uid"] = existing["metadata"]!["uid"]!.DeepClone();
-        json["metadata"]!["creationTimestamp"] = existing["metadata"]!["creationTimestamp"]!.DeepClone();
-        json["metadata"]!["resourceVersion"] = (++_version).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        if (existing["status"] is { } status) { json["status"] = status.DeepClone(); } else { json.Remove("status"); }
-        _objects[path] = json;
-        Journal.Add($"replace {type.Kind} {ObjectJson.Namespace(json)}/{ObjectJson.Name(json)}");
-        return Task.FromResult((T)(object)json.DeepClone().AsObject());
+            json["metadata"]!["uid"] = existing["metadata"]!["uid"]!.DeepClone();
+            json["metadata"]!["creationTimestamp"] = existing["metadata"]!["creationTimestamp"]!.DeepClone();
+            json["metadata"]!["resourceVersion"] = (++_version).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (existing["status"] is { } status) { json["status"] = status.DeepClone(); } else { json.Remove("status"); }
+            _objects[path] = json;
+            Journal.Add($"replace {type.Kind} {ObjectJson.Namespace(json)}/{ObjectJson.Name(json)}");
+            return Task.FromResult((T)(object)json.DeepClone().AsObject());
+        }
     }
 
     /// <summary>Test setup: puts an object as a server would hold it, status included.</summary>
@@ -108,8 +117,11 @@ public sealed class FakeKubeApi : IKubeApi, IKubeReader
 
     public Task<bool> DeleteAsync(ResourceType type, string? @namespace, string name, PropagationPolicy? propagation = null, CancellationToken ct = default)
     {
-        Journal.Add($"delete {type.Kind} {@namespace}/{name}");
-        return Task.FromResult(_objects.Remove(Path(type, @namespace, name)));
+        lock (_objects)
+        {
+            Journal.Add($"delete {type.Kind} {@namespace}/{name}");
+            return Task.FromResult(_objects.Remove(Path(type, @namespace, name)));
+        }
     }
 
     private List<JsonObject> Select(ResourceType type, string? @namespace, string? labelSelector)
