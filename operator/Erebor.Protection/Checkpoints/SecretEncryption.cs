@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
@@ -120,8 +121,8 @@ internal static class SecretEncryption
         private readonly AesGcm _aes;
         private readonly byte[] _header = new byte[HeaderSize];
         private readonly byte[] _context;
-        private readonly byte[] _plain;
-        private readonly byte[] _cipher;
+        private readonly ChunkBuffers _buffers;
+        private readonly int _chunkSize;
         private int _filled;
         private long _index;
         private bool _headerWritten;
@@ -136,8 +137,8 @@ internal static class SecretEncryption
             BinaryPrimitives.WriteUInt32BigEndian(_header.AsSpan(32, 4), (uint)chunkSize);
             _aes = new AesGcm(key.DeriveObjectKey(_header.AsSpan(16, 16)), TagSize);
             _context = Encoding.UTF8.GetBytes(context);
-            _plain = new byte[chunkSize];
-            _cipher = new byte[chunkSize + TagSize];
+            _chunkSize = chunkSize;
+            _buffers = new ChunkBuffers(chunkSize);
         }
 
         public override bool CanRead => false;
@@ -161,12 +162,12 @@ internal static class SecretEncryption
 
         public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {
-            ObjectDisposedException.ThrowIf(_finished, this);
+            ObjectDisposedException.ThrowIf(_finished || _buffers.Returned, this);
             while (buffer.Length > 0)
             {
-                if (_filled == _plain.Length) { await EmitAsync(final: false, cancellationToken).ConfigureAwait(false); }
-                var n = Math.Min(_plain.Length - _filled, buffer.Length);
-                buffer.Span[..n].CopyTo(_plain.AsSpan(_filled));
+                if (_filled == _chunkSize) { await EmitAsync(final: false, cancellationToken).ConfigureAwait(false); }
+                var n = Math.Min(_chunkSize - _filled, buffer.Length);
+                buffer.Span[..n].CopyTo(_buffers.Plain.AsSpan(_filled));
                 _filled += n;
                 buffer = buffer[n..];
             }
@@ -176,14 +177,20 @@ internal static class SecretEncryption
         public override async Task FlushAsync(CancellationToken cancellationToken)
         {
             if (_finished) { return; }
-            if (_filled == _plain.Length) { await EmitAsync(final: false, cancellationToken).ConfigureAwait(false); }
+            ObjectDisposedException.ThrowIf(_buffers.Returned, this);
+            if (_filled == _chunkSize) { await EmitAsync(final: false, cancellationToken).ConfigureAwait(false); }
             await EmitAsync(final: true, cancellationToken).ConfigureAwait(false);
             _finished = true;
         }
 
         protected override void Dispose(bool disposing)
         {
-            if (disposing) { _aes.Dispose(); }
+            if (disposing)
+            {
+                _aes.Dispose();
+                _buffers.Return();
+            }
+
             base.Dispose(disposing);
         }
 
@@ -197,8 +204,9 @@ internal static class SecretEncryption
 
             Span<byte> nonce = stackalloc byte[12];
             Nonce(nonce, _index);
-            _aes.Encrypt(nonce, _plain.AsSpan(0, _filled), _cipher.AsSpan(0, _filled), _cipher.AsSpan(_filled, TagSize), Aad(_header, _context, _index, final));
-            await _destination.WriteAsync(_cipher.AsMemory(0, _filled + TagSize), ct).ConfigureAwait(false);
+            var cipher = _buffers.Cipher;
+            _aes.Encrypt(nonce, _buffers.Plain.AsSpan(0, _filled), cipher.AsSpan(0, _filled), cipher.AsSpan(_filled, TagSize), Aad(_header, _context, _index, final));
+            await _destination.WriteAsync(cipher.AsMemory(0, _filled + TagSize), ct).ConfigureAwait(false);
             _index++;
             _filled = 0;
         }
@@ -210,8 +218,8 @@ internal static class SecretEncryption
         private readonly AesGcm _aes;
         private readonly byte[] _header;
         private readonly byte[] _context;
-        private readonly byte[] _cipher;
-        private readonly byte[] _plain;
+        private readonly ChunkBuffers _buffers;
+        private readonly int _cipherLength;
         private readonly string _what;
         private int _plainOffset;
         private int _plainLength;
@@ -224,8 +232,8 @@ internal static class SecretEncryption
             _header = header;
             _aes = new AesGcm(key.DeriveObjectKey(header.AsSpan(16, 16)), TagSize);
             _context = Encoding.UTF8.GetBytes(context);
-            _cipher = new byte[chunkSize + TagSize];
-            _plain = new byte[chunkSize];
+            _buffers = new ChunkBuffers(chunkSize);
+            _cipherLength = chunkSize + TagSize;
             _what = what;
         }
 
@@ -244,6 +252,7 @@ internal static class SecretEncryption
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
+            ObjectDisposedException.ThrowIf(_buffers.Returned, this);
             while (_plainOffset == _plainLength)
             {
                 if (_done) { return 0; }
@@ -251,7 +260,7 @@ internal static class SecretEncryption
             }
 
             var n = Math.Min(buffer.Length, _plainLength - _plainOffset);
-            _plain.AsMemory(_plainOffset, n).CopyTo(buffer);
+            _buffers.Plain.AsMemory(_plainOffset, n).CopyTo(buffer);
             _plainOffset += n;
             return n;
         }
@@ -268,6 +277,7 @@ internal static class SecretEncryption
             {
                 _aes.Dispose();
                 _source.Dispose();
+                _buffers.Return();
             }
 
             base.Dispose(disposing);
@@ -275,19 +285,20 @@ internal static class SecretEncryption
 
         private async Task NextChunkAsync(CancellationToken ct)
         {
-            var read = await _source.ReadAtLeastAsync(_cipher, _cipher.Length, throwOnEndOfStream: false, ct).ConfigureAwait(false);
+            var cipher = _buffers.Cipher;
+            var read = await _source.ReadAtLeastAsync(cipher.AsMemory(0, _cipherLength), _cipherLength, throwOnEndOfStream: false, ct).ConfigureAwait(false);
             if (read < TagSize)
             {
                 throw new CheckpointDecryptionException(DecryptionFailure.Tampered, $"{_what}: encrypted object is truncated at chunk {_index} (no final chunk)");
             }
 
-            var final = read < _cipher.Length;
+            var final = read < _cipherLength;
             var length = read - TagSize;
             Span<byte> nonce = stackalloc byte[12];
             Nonce(nonce, _index);
             try
             {
-                _aes.Decrypt(nonce, _cipher.AsSpan(0, length), _cipher.AsSpan(length, TagSize), _plain.AsSpan(0, length), Aad(_header, _context, _index, final));
+                _aes.Decrypt(nonce, cipher.AsSpan(0, length), cipher.AsSpan(length, TagSize), _buffers.Plain.AsSpan(0, length), Aad(_header, _context, _index, final));
             }
             catch (AuthenticationTagMismatchException e)
             {
@@ -308,6 +319,28 @@ internal static class SecretEncryption
             _plainOffset = 0;
             _plainLength = length;
             _index++;
+        }
+    }
+
+    /// <summary>
+    /// A stream's plaintext and ciphertext chunk, rented (a run encrypts or decrypts thousands of
+    /// small Secrets: two fresh 64 KiB arrays each were most of its garbage). The plaintext is
+    /// cleared before it goes back to the pool.
+    /// </summary>
+    private sealed class ChunkBuffers(int chunkSize)
+    {
+        public byte[] Plain { get; } = ArrayPool<byte>.Shared.Rent(chunkSize);
+
+        public byte[] Cipher { get; } = ArrayPool<byte>.Shared.Rent(chunkSize + TagSize);
+
+        public bool Returned { get; private set; }
+
+        public void Return()
+        {
+            if (Returned) { return; }
+            Returned = true;
+            ArrayPool<byte>.Shared.Return(Plain, clearArray: true);
+            ArrayPool<byte>.Shared.Return(Cipher);
         }
     }
 }

@@ -92,7 +92,7 @@ public sealed class RestoreExecutor(IKubeApi api, PluginSet plugins, IKubeReader
             JsonObject stored;
             await using (var stream = await checkpoints.OpenResourceAsync(plan, checkpointUid, entry, ct))
             {
-                stored = await JsonNode.ParseAsync(stream, cancellationToken: ct) as JsonObject
+                stored = await ParseAsync(stream, ct) as JsonObject
                     ?? throw new InvalidDataException($"{entry.Key} is not a JSON object in the checkpoint");
             }
 
@@ -106,5 +106,23 @@ public sealed class RestoreExecutor(IKubeApi api, PluginSet plugins, IKubeReader
         {
             return [new ResourceResult(target, ResourceOutcome.Failed, "checkpoint data: " + e.Message)];
         }
+    }
+
+    /// <summary>
+    /// Parses a stored object from one buffer of its exact size (the reader has usually buffered it
+    /// already). JsonNode.ParseAsync would rent a pooled buffer per object and never return it (the
+    /// node keeps its document), so every large object would cost a fresh large-object-heap array.
+    /// </summary>
+    private static async Task<JsonNode?> ParseAsync(Stream stream, CancellationToken ct)
+    {
+        if (stream is not MemoryStream memory || !memory.TryGetBuffer(out _))
+        {
+            memory = new MemoryStream();
+            await stream.CopyToAsync(memory, ct);
+            memory.Position = 0;
+        }
+
+        memory.TryGetBuffer(out var bytes);
+        return JsonNode.Parse(bytes.AsSpan((int)memory.Position));
     }
 }
