@@ -19,12 +19,13 @@ var noWebhook = new Option<bool>("--no-webhook") { Description = "do not serve o
 var webhookUrl = new ParsedOption<Uri>("--webhook-url", "URL the API server calls the webhook at (out of cluster); default: the erebor-webhook Service", null, text => new Uri(text, UriKind.Absolute));
 var checkpointLease = new ParsedOption<TimeSpan>("--checkpoint-lease-duration", "a checkpoint run's lease in the bank: how long a killed run blocks its restart by another replica", "2m", Durations.Parse);
 var agentStaleAfter = new ParsedOption<TimeSpan>("--agent-stale-after", "a NodeAgent whose heartbeat is older than this counts as not ready (Subnet/Router condition Programmed)", "40s", Durations.Parse);
+var providerProbeInterval = new ParsedOption<TimeSpan>("--provider-probe-interval", "how often each ProtectionProvider's bank is probed and its orphaned checkpoint folders are removed", "60s", Durations.Parse);
 var workers = new Option<int>("--workers") { Description = "concurrent reconciles per controller", DefaultValueFactory = _ => 2 };
 var logFormat = new Option<string>("--log-format") { Description = "text or json", DefaultValueFactory = _ => "text" };
 logFormat.AcceptOnlyFromAmong("text", "json");
 
 var run = new Command("run", "Run the operator.");
-foreach (var option in new Option[] { kubeconfig, ns, identity, leaderElect, leaseName, leaseDuration.Option, renewDeadline.Option, retryPeriod.Option, metricsAddress.Option, webhookAddress.Option, noWebhook, webhookUrl.Option, workers, checkpointLease.Option, agentStaleAfter.Option, logFormat })
+foreach (var option in new Option[] { kubeconfig, ns, identity, leaderElect, leaseName, leaseDuration.Option, renewDeadline.Option, retryPeriod.Option, metricsAddress.Option, webhookAddress.Option, noWebhook, webhookUrl.Option, workers, checkpointLease.Option, agentStaleAfter.Option, providerProbeInterval.Option, logFormat })
 {
     run.Options.Add(option);
 }
@@ -47,6 +48,7 @@ run.SetAction(async (parse, ct) =>
         Workers = parse.GetValue(workers),
         CheckpointLeaseDuration = checkpointLease.Get(parse),
         AgentStaleAfter = agentStaleAfter.Get(parse),
+        ProviderProbeInterval = providerProbeInterval.Get(parse),
     };
     return await OperatorApp.RunAsync(options, parse.GetValue(logFormat) == "json", ct);
 });

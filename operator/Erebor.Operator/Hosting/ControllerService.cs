@@ -91,8 +91,13 @@ public sealed class ControllerService(
         var routerReports = NodeAgentReportChanges.ForRouters(options.AgentStaleAfter, time);
         routerRunner.WatchChanges(agents, change => routerReports.Changed(change) ?? routers.List().Select(r => r.Key));
 
+        // Orphans are collected under this replica's name, but not the one its checkpoint writers
+        // use: a bank lease is taken over by its own holder, so it would not exclude them.
         using var providerRunner = new ControllerRunner<V1Alpha1ProtectionProvider>(
-            api, providers, new ProtectionProviderController(api, statusWriter, events, time), [], _logger, controllerOptions);
+            api, providers, new ProtectionProviderController(api, statusWriter, events, time, loggers.CreateLogger<ProtectionProviderController>(), $"{options.Identity}/orphan-collector")
+            {
+                ProbeInterval = options.ProviderProbeInterval,
+            }, [], _logger, controllerOptions);
 
         using var planRunner = new ControllerRunner<V1Alpha1ProtectionPlan>(
             api, plans, new ProtectionPlanController(api, providers, checkpoints, statusWriter, events, time), [], _logger, controllerOptions);

@@ -38,6 +38,9 @@ public sealed record OperatorOptions
     /// <summary>A checkpoint run's lease in the bank: how long a killed run blocks its restart by another replica.</summary>
     public TimeSpan CheckpointLeaseDuration { get; init; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>How often each ProtectionProvider's bank is probed (and its orphaned checkpoint folders collected).</summary>
+    public TimeSpan ProviderProbeInterval { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>A NodeAgent whose heartbeat is older than this counts as not ready (four default heartbeats).</summary>
     public TimeSpan AgentStaleAfter { get; init; } = TimeSpan.FromSeconds(40);
 }

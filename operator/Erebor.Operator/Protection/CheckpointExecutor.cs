@@ -379,7 +379,7 @@ public sealed class CheckpointExecutor(IKubeApi api, EventRecorder events, TimeP
         }
         catch (Exception e) when (e is BankException or CheckpointLeaseHeldException)
         {
-            // The finalizer deletes it with the Checkpoint (no orphan collector runs in the operator).
+            // The provider's probe collects it as an orphan, or the finalizer deletes it with the Checkpoint.
             logger.LogWarning("Could not remove the failed attempt of checkpoint {Key} from the bank: {Error}", checkpoint.Key, e.Message);
         }
     }

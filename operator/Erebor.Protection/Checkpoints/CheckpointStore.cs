@@ -69,20 +69,41 @@ public sealed class CheckpointStore(IBank bank, BankEncryptionKey? key = null, T
         var orphans = new List<CheckpointFolder>();
         foreach (var p in plan is null ? await ListPlansAsync(ct).ConfigureAwait(false) : [plan])
         {
-            orphans.AddRange((await ListCheckpointsAsync(p, ct).ConfigureAwait(false)).Where(f => f.IsOrphan(now)));
+            await foreach (var uid in bank.ListFoldersAsync(BankLayout.CheckpointsFolder(p), ct).ConfigureAwait(false))
+            {
+                // Committed checkpoints are most of a bank, and the operator looks for orphans with
+                // every provider probe: skip them before listing their objects.
+                if (await bank.ExistsAsync(BankLayout.IndexKey(p, uid), ct).ConfigureAwait(false)) { continue; }
+                var folder = await DescribeAsync(p, uid, ct).ConfigureAwait(false);
+                if (folder.IsOrphan(now)) { orphans.Add(folder); }
+            }
         }
 
         return orphans;
     }
 
-    /// <summary>Deletes every orphan (see <see cref="ListOrphansAsync"/>); returns what was deleted.</summary>
+    /// <summary>
+    /// Deletes every orphan (see <see cref="ListOrphansAsync"/>); returns what was deleted. A folder
+    /// that a writer took after the listing is left alone: still leased (the writer is in it), or
+    /// committed by the time this holds its lease. Give <paramref name="holder"/> a name no writer
+    /// uses: a lease is taken over by its own holder, so it would not exclude that writer.
+    /// </summary>
     public async Task<IReadOnlyList<CheckpointFolder>> CollectOrphansAsync(string holder, CancellationToken ct, string? plan = null)
     {
         var collected = new List<CheckpointFolder>();
         foreach (var orphan in await ListOrphansAsync(ct, plan).ConfigureAwait(false))
         {
-            await DeleteCheckpointAsync(orphan.Plan, orphan.CheckpointUid, holder, ct).ConfigureAwait(false);
-            collected.Add(orphan);
+            try
+            {
+                if (await DeleteUnderLeaseAsync(orphan.Plan, orphan.CheckpointUid, holder, uncommittedOnly: true, ct).ConfigureAwait(false) is not null)
+                {
+                    collected.Add(orphan);
+                }
+            }
+            catch (CheckpointLeaseHeldException)
+            {
+                // A writer began after the listing: no longer an orphan.
+            }
         }
 
         return collected;
@@ -93,7 +114,11 @@ public sealed class CheckpointStore(IBank bank, BankEncryptionKey? key = null, T
     /// checkpoint), then every object. Throws <see cref="CheckpointLeaseHeldException"/> while another
     /// holder is writing it. Returns how many objects were deleted; deleting twice is not an error.
     /// </summary>
-    public async Task<int> DeleteCheckpointAsync(string plan, string checkpointUid, string holder, CancellationToken ct)
+    public async Task<int> DeleteCheckpointAsync(string plan, string checkpointUid, string holder, CancellationToken ct) =>
+        (await DeleteUnderLeaseAsync(plan, checkpointUid, holder, uncommittedOnly: false, ct).ConfigureAwait(false))!.Value;
+
+    /// <summary>Deletes the checkpoint under its lease; null (nothing deleted) when <paramref name="uncommittedOnly"/> and it has an index.</summary>
+    private async Task<int?> DeleteUnderLeaseAsync(string plan, string checkpointUid, string holder, bool uncommittedOnly, CancellationToken ct)
     {
         var attempt = await bank.TryAcquireLeaseAsync(BankLayout.LeaseKey(plan, checkpointUid), holder, _options.LeaseDuration, ct).ConfigureAwait(false);
         if (attempt.Lease is null)
@@ -108,6 +133,7 @@ public sealed class CheckpointStore(IBank bank, BankEncryptionKey? key = null, T
             var indexKey = BankLayout.IndexKey(plan, checkpointUid);
             if (await bank.ExistsAsync(indexKey, ct).ConfigureAwait(false))
             {
+                if (uncommittedOnly) { return null; }
                 await bank.DeleteAsync(indexKey, ct).ConfigureAwait(false);
                 deleted++;
             }

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Erebor.Protection.Banks;
 using Erebor.Protection.Checkpoints;
+using Erebor.Protection.Tests.Support;
 
 namespace Erebor.Protection.Tests.Checkpoints;
 
@@ -64,7 +65,7 @@ public sealed class BatchedDurabilityTests : IDisposable
     }
 
     /// <summary>Records the order of writes and syncs of a real bank.</summary>
-    private sealed class RecordingBank(IBank inner) : IBank
+    private sealed class RecordingBank(IBank inner) : DelegatingBank(inner)
     {
         private readonly List<(string Operation, string Key)> _calls = [];
 
@@ -73,37 +74,11 @@ public sealed class BatchedDurabilityTests : IDisposable
             get { lock (_calls) { return [.. _calls]; } }
         }
 
-        public string Location => inner.Location;
+        public override Task<IBankObjectWriter> OpenWriteAsync(string key, CancellationToken ct) => Record("write", key, base.OpenWriteAsync(key, ct));
 
-        public Task<IBankObjectWriter> OpenWriteAsync(string key, CancellationToken ct) => Record("write", key, inner.OpenWriteAsync(key, ct));
+        public override Task<IBankObjectWriter> OpenBatchedWriteAsync(string key, CancellationToken ct) => Record("batched-write", key, base.OpenBatchedWriteAsync(key, ct));
 
-        public Task<IBankObjectWriter> OpenBatchedWriteAsync(string key, CancellationToken ct) => Record("batched-write", key, inner.OpenBatchedWriteAsync(key, ct));
-
-        public Task SyncAsync(CancellationToken ct) => Record("sync", string.Empty, inner.SyncAsync(ct));
-
-        public Task<Stream> OpenReadAsync(string key, CancellationToken ct) => inner.OpenReadAsync(key, ct);
-
-        public Task<BankObjectInfo?> StatAsync(string key, CancellationToken ct) => inner.StatAsync(key, ct);
-
-        public IAsyncEnumerable<BankObjectInfo> ListAsync(string prefix, CancellationToken ct) => inner.ListAsync(prefix, ct);
-
-        public IAsyncEnumerable<string> ListFoldersAsync(string prefix, CancellationToken ct) => inner.ListFoldersAsync(prefix, ct);
-
-        public Task DeleteAsync(string key, CancellationToken ct) => inner.DeleteAsync(key, ct);
-
-        public Task<bool> TryCreateAsync(string key, ReadOnlyMemory<byte> content, CancellationToken ct) => inner.TryCreateAsync(key, content, ct);
-
-        public Task<LeaseAttempt> TryAcquireLeaseAsync(string key, string holder, TimeSpan duration, CancellationToken ct) => inner.TryAcquireLeaseAsync(key, holder, duration, ct);
-
-        public Task<BankLease> RenewLeaseAsync(BankLease lease, TimeSpan duration, CancellationToken ct) => inner.RenewLeaseAsync(lease, duration, ct);
-
-        public Task ReleaseLeaseAsync(BankLease lease, CancellationToken ct) => inner.ReleaseLeaseAsync(lease, ct);
-
-        public Task<LeaseRecord?> ReadLeaseAsync(string key, CancellationToken ct) => inner.ReadLeaseAsync(key, ct);
-
-        public Task<BankProbeResult> ProbeAsync(CancellationToken ct) => inner.ProbeAsync(ct);
-
-        public ValueTask DisposeAsync() => inner.DisposeAsync();
+        public override Task SyncAsync(CancellationToken ct) => Record("sync", string.Empty, base.SyncAsync(ct));
 
         private T Record<T>(string operation, string key, T result)
         {

@@ -101,6 +101,37 @@ public sealed class CheckpointTests(BankFixture banks) : IClassFixture<BankFixtu
 
     [Theory]
     [MemberData(nameof(BankFixture.Kinds), MemberType = typeof(BankFixture))]
+    public async Task An_orphan_that_a_writer_takes_after_the_listing_is_left_to_it(string kind)
+    {
+        await using var test = await banks.CreateAsync(kind);
+        var key = BankEncryptionKey.Generate();
+        var store = new CheckpointStore(test.Bank, key);
+        foreach (var uid in new[] { "retried", "resumed", "crashed" }) { await WriteSampleAsync(store, uid, commit: false); }
+
+        // Between the collector's listing and its taking each lease: "retried" is rewritten and
+        // committed, "resumed" gets a writer that is still going.
+        CheckpointWriter? resumed = null;
+        var racing = new BeforeLeaseBank(test.Bank, async folder =>
+        {
+            if (folder.Contains("/retried/", StringComparison.Ordinal)) { await WriteSampleAsync(store, "retried", commit: true); }
+            if (folder.Contains("/resumed/", StringComparison.Ordinal)) { resumed = await store.BeginAsync(Plan, "resumed", "operator-b", Ct); }
+        });
+        try
+        {
+            var collected = await new CheckpointStore(racing, null).CollectOrphansAsync("collector", Ct);
+
+            collected.Select(c => c.CheckpointUid).Should().Equal("crashed");
+            (await store.ReadIndexAsync(Plan, "retried", Ct))!.Resources.Should().HaveCount(5, "committed before the collector held its lease");
+            (await store.ListCheckpointsAsync(Plan, Ct)).Select(c => (c.CheckpointUid, c.Objects)).Should().BeEquivalentTo([("retried", 5), ("resumed", 5)]);
+        }
+        finally
+        {
+            if (resumed is not null) { await resumed.DisposeAsync(); }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(BankFixture.Kinds), MemberType = typeof(BankFixture))]
     public async Task A_checkpoint_being_written_is_not_an_orphan_and_cannot_be_taken_by_another_operator(string kind)
     {
         await using var test = await banks.CreateAsync(kind);
@@ -270,4 +301,14 @@ public sealed class CheckpointTests(BankFixture banks) : IClassFixture<BankFixtu
 
     private static async Task<string> Sha256Async(IBank bank, string key) =>
         Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData((await bank.TryReadAllBytesAsync(key, Ct))!));
+
+    /// <summary>Runs an action before each lease is taken, as another process would between a listing and the lease.</summary>
+    private sealed class BeforeLeaseBank(IBank inner, Func<string, Task> before) : DelegatingBank(inner)
+    {
+        public override async Task<LeaseAttempt> TryAcquireLeaseAsync(string key, string holder, TimeSpan duration, CancellationToken ct)
+        {
+            await before(key);
+            return await base.TryAcquireLeaseAsync(key, holder, duration, ct);
+        }
+    }
 }
