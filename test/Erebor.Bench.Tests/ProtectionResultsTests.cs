@@ -22,6 +22,19 @@ public sealed class ProtectionResultsTests
     }
 
     [Fact]
+    public void Repeated_runs_report_the_median_time_and_the_median_memory_each_on_its_own_and_keep_every_run()
+    {
+        var runs = new List<(TimeSpan, long)> { (TimeSpan.FromSeconds(9), 100 * MiB), (TimeSpan.FromSeconds(4), 130 * MiB), (TimeSpan.FromSeconds(5), 110 * MiB) };
+        var median = Measured.MedianOf(10_000, runs);
+        median.Seconds.Should().Be(5);
+        median.ObjectsPerSecond.Should().Be(2000);
+        median.PeakRssBytes.Should().Be(110 * MiB, "the memory median is not the fastest run's memory");
+        median.SecondsEach.Should().Equal(9, 4, 5);
+        median.PeakRssBytesEach.Should().Equal(100 * MiB, 130 * MiB, 110 * MiB);
+        Measured.MedianOf(1, [(TimeSpan.FromSeconds(2), 10), (TimeSpan.FromSeconds(4), 30)]).Should().Match<Measured>(m => m.Seconds == 3 && m.PeakRssBytes == 20, "an even count averages the middle two");
+    }
+
+    [Fact]
     public void The_verdict_takes_the_worst_ratio_and_the_memory_growth_from_the_smallest_to_the_largest_count()
     {
         var verdict = ProtectionResults.Verdict([

@@ -14,12 +14,17 @@ namespace Erebor.Bench.Protection;
 /// Protect and restore of N objects (<see cref="BenchApplication"/>) against a real control plane
 /// into a filesystem bank, each run a separate process whose peak memory is measured, against the
 /// floor a user would try first: <c>kubectl get ... -o json &gt; file</c> of the same objects.
+/// Protect and restore run <see cref="Rounds"/> times each (new Checkpoints, new target
+/// namespaces) and report the median.
 /// </summary>
 public static class ProtectionBenchmark
 {
     private const string Provider = "bench";
     private const string KeySecret = "bench-bank-key";
     private const string Name = "bench";
+
+    /// <summary>Protect and restore each run this often per object count; the median counts.</summary>
+    private const int Rounds = 3;
 
     public static async Task<ProtectionBenchmarkResult> RunAsync(IReadOnlyList<int> sizes, Action<string> say)
     {
@@ -61,25 +66,44 @@ public static class ProtectionBenchmark
         say($"kubectl get: {floor.Seconds:F2} s, {floorBytes / 1048576.0:F1} MiB, kubectl peak RSS {floor.PeakRssBytes / 1048576} MiB");
 
         await cluster.ApplyAsync($"apiVersion: erebor.io/v1alpha1\nkind: ProtectionPlan\nmetadata: {{name: {Name}, namespace: {ns}}}\nspec: {{provider: {Provider}}}\n");
-        await cluster.ApplyAsync($"apiVersion: erebor.io/v1alpha1\nkind: Checkpoint\nmetadata: {{name: {Name}, namespace: {ns}}}\nspec: {{plan: {Name}}}\n");
-        var protectRun = await OperatorCommandAsync(cluster, "checkpoint", "run", $"{ns}/{Name}");
-        var checkpoint = (await api.GetAsync<V1Alpha1Checkpoint>(ns, Name))!;
-        if (checkpoint.Status.Phase != RunPhase.Available || checkpoint.Status.ResourcesDone != objects + 1)
+        var protectRuns = new List<(TimeSpan, long)>();
+        V1Alpha1Checkpoint? first = null;
+        for (var round = 1; round <= Rounds; round++)
         {
-            throw new InvalidOperationException($"checkpoint {ns}/{Name} is {checkpoint.Status.Phase} with {checkpoint.Status.ResourcesDone} resources, expected Available with {objects} objects and the namespace");
+            var name = round == 1 ? Name : $"{Name}-{round}";
+            await cluster.ApplyAsync($"apiVersion: erebor.io/v1alpha1\nkind: Checkpoint\nmetadata: {{name: {name}, namespace: {ns}}}\nspec: {{plan: {Name}}}\n");
+            var run = await OperatorCommandAsync(cluster, "checkpoint", "run", $"{ns}/{name}");
+            var checkpoint = (await api.GetAsync<V1Alpha1Checkpoint>(ns, name))!;
+            if (checkpoint.Status.Phase != RunPhase.Available || checkpoint.Status.ResourcesDone != objects + 1)
+            {
+                throw new InvalidOperationException($"checkpoint {ns}/{name} is {checkpoint.Status.Phase} with {checkpoint.Status.ResourcesDone} resources, expected Available with {objects} objects and the namespace");
+            }
+
+            first ??= checkpoint;
+            protectRuns.Add((run.Elapsed, run.PeakRssBytes ?? 0));
+            say($"protect {round}/{Rounds}: {run.Elapsed.TotalSeconds:F2} s, peak RSS {(run.PeakRssBytes ?? 0) / 1048576} MiB");
         }
 
-        var protect = Measured.Of(objects, protectRun.Elapsed, protectRun.PeakRssBytes ?? 0);
-        var (bankBytes, bankFiles) = Usage(Path.Combine(bank, BankLayout.PlanFolder($"{ns}/{Name}")));
-        say($"protect: {protect.Seconds:F2} s ({protect.ObjectsPerSecond:F0} objects/s), bank {bankBytes / 1048576.0:F1} MiB in {bankFiles} files, peak RSS {protect.PeakRssBytes / 1048576} MiB");
+        var protect = Measured.MedianOf(objects, protectRuns);
+        var (bankBytes, bankFiles) = Usage(Path.Combine(bank, BankLayout.CheckpointFolder($"{ns}/{Name}", first!.Metadata.Uid!)));
+        say($"protect (median of {Rounds}): {protect.Seconds:F2} s ({protect.ObjectsPerSecond:F0} objects/s), bank {bankBytes / 1048576.0:F1} MiB in {bankFiles} files, peak RSS {protect.PeakRssBytes / 1048576} MiB");
 
-        var target = ns + "-restored";
-        await cluster.ApplyAsync($"apiVersion: erebor.io/v1alpha1\nkind: Restore\nmetadata: {{name: {Name}, namespace: {ns}}}\nspec: {{checkpoint: {Name}, targetNamespace: {target}}}\n");
-        var restoreRun = await OperatorCommandAsync(cluster, "restore", "run", $"{ns}/{Name}");
-        var restore = Measured.Of(objects, restoreRun.Elapsed, restoreRun.PeakRssBytes ?? 0);
-        var restored = await CountAsync(api, target);
-        say($"restore into {target}: {restore.Seconds:F2} s ({restore.ObjectsPerSecond:F0} objects/s), {restored} objects there, peak RSS {restore.PeakRssBytes / 1048576} MiB");
-        if (restored != objects) { throw new InvalidOperationException($"restore left {restored} of {objects} objects in {target}"); }
+        var restoreRuns = new List<(TimeSpan, long)>();
+        var restored = int.MaxValue;
+        for (var round = 1; round <= Rounds; round++)
+        {
+            var (name, target) = ($"{Name}-{round}", $"{ns}-restored-{round}");
+            await cluster.ApplyAsync($"apiVersion: erebor.io/v1alpha1\nkind: Restore\nmetadata: {{name: {name}, namespace: {ns}}}\nspec: {{checkpoint: {Name}, targetNamespace: {target}}}\n");
+            var run = await OperatorCommandAsync(cluster, "restore", "run", $"{ns}/{name}");
+            var count = await CountAsync(api, target);
+            if (count != objects) { throw new InvalidOperationException($"restore {round} left {count} of {objects} objects in {target}"); }
+            restored = Math.Min(restored, count);
+            restoreRuns.Add((run.Elapsed, run.PeakRssBytes ?? 0));
+            say($"restore {round}/{Rounds} into {target}: {run.Elapsed.TotalSeconds:F2} s, peak RSS {(run.PeakRssBytes ?? 0) / 1048576} MiB");
+        }
+
+        var restore = Measured.MedianOf(objects, restoreRuns);
+        say($"restore (median of {Rounds}): {restore.Seconds:F2} s ({restore.ObjectsPerSecond:F0} objects/s), peak RSS {restore.PeakRssBytes / 1048576} MiB");
 
         return ProtectionResults.Run(objects, createSeconds, floor, floorBytes, protect, bankBytes, bankFiles, restore, restored);
     }

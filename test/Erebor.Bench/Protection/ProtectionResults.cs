@@ -1,10 +1,32 @@
 namespace Erebor.Bench.Protection;
 
-/// <summary>One timed process: wall time from start to exit, rate, and the process's own peak resident memory.</summary>
-public sealed record Measured(double Seconds, double ObjectsPerSecond, long PeakRssBytes)
+/// <summary>
+/// A timed process: wall time from start to exit, rate, and the process's own peak resident memory;
+/// for repeated runs the median of each (time and memory separately), with every run's values kept.
+/// </summary>
+public sealed record Measured(double Seconds, double ObjectsPerSecond, long PeakRssBytes, IReadOnlyList<double>? SecondsEach = null, IReadOnlyList<long>? PeakRssBytesEach = null)
 {
     public static Measured Of(int objects, TimeSpan elapsed, long peakRssBytes) =>
-        new(elapsed.TotalSeconds, elapsed > TimeSpan.Zero ? objects / elapsed.TotalSeconds : 0, peakRssBytes);
+        new(elapsed.TotalSeconds, Rate(objects, elapsed.TotalSeconds), peakRssBytes);
+
+    /// <summary>The median run: one run on a busy 2-core machine varied by a third in time and by 10 MiB in peak memory.</summary>
+    public static Measured MedianOf(int objects, IReadOnlyList<(TimeSpan Elapsed, long PeakRssBytes)> runs)
+    {
+        if (runs.Count == 0) { throw new ArgumentException("no runs", nameof(runs)); }
+        var seconds = runs.Select(r => r.Elapsed.TotalSeconds).ToList();
+        var rss = runs.Select(r => r.PeakRssBytes).ToList();
+        var median = Median(seconds);
+        return new(median, Rate(objects, median), (long)Median(rss.Select(b => (double)b).ToList()), seconds, rss);
+    }
+
+    private static double Rate(int objects, double seconds) => seconds > 0 ? objects / seconds : 0;
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        var middle = sorted.Count / 2;
+        return sorted.Count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+    }
 }
 
 /// <summary>
