@@ -62,6 +62,22 @@ public sealed class ProtectionResultsTests
     }
 
     [Fact]
+    public void Runs_under_a_heap_limit_have_their_own_growth_and_verdict()
+    {
+        static ProtectionRun Limited(int objects, long protectRss, long restoreRss) =>
+            Run(objects, 1, 90 * MiB, 1, 100 * MiB, 2, 100 * MiB) with
+            {
+                ProtectUnderHeapLimit = Measured.Of(objects, TimeSpan.FromSeconds(1), protectRss),
+                RestoreUnderHeapLimit = Measured.Of(objects, TimeSpan.FromSeconds(2), restoreRss),
+            };
+
+        var flat = ProtectionResults.Verdict([Limited(1000, 80 * MiB, 80 * MiB), Limited(10_000, 88 * MiB, 96 * MiB)]);
+        (flat.ProtectPeakRssGrowthUnderHeapLimit, flat.RestorePeakRssGrowthUnderHeapLimit, flat.MemoryFlatUnderHeapLimit).Should().Be((1.1, 1.2, true));
+        ProtectionResults.Verdict([Limited(1000, 80 * MiB, 80 * MiB), Limited(10_000, 88 * MiB, 120 * MiB)]).MemoryFlatUnderHeapLimit.Should().BeFalse("restore grew 1.5x");
+        ProtectionResults.Verdict([Run(1000, 1, 90 * MiB, 1, 100 * MiB, 2, 100 * MiB)]).MemoryFlatUnderHeapLimit.Should().BeNull("no limited runs, no verdict");
+    }
+
+    [Fact]
     public void A_missing_measurement_is_an_error_not_a_ratio() =>
         FluentActions.Invoking(() => Run(1000, 0.5, 90 * MiB, 1, 0, 2, 100 * MiB)).Should().NotThrow()
             .And.Subject.Invoking(_ => ProtectionResults.Verdict([Run(1000, 0.5, 90 * MiB, 1, 0, 2, 100 * MiB)]))

@@ -26,6 +26,16 @@ public static class ProtectionBenchmark
     /// <summary>Protect and restore each run this often per object count; the median counts.</summary>
     private const int Rounds = 3;
 
+    /// <summary>
+    /// The managed heap limit of one more protect and restore per object count, as the runtime sets
+    /// it for a Job with a memory limit (75% of the container's): the same limit must do for 1k and
+    /// 10k objects, and peak memory under it shows what the run needs rather than what the GC let
+    /// pile up on an unconstrained 23 GB machine.
+    /// </summary>
+    private const long JobHeapLimitBytes = 64L * 1024 * 1024;
+
+    private static readonly Dictionary<string, string> JobHeapLimit = new() { ["DOTNET_GCHeapHardLimit"] = "0x" + JobHeapLimitBytes.ToString("x", System.Globalization.CultureInfo.InvariantCulture) };
+
     public static async Task<ProtectionBenchmarkResult> RunAsync(IReadOnlyList<int> sizes, Action<string> say)
     {
         var bank = Directory.CreateTempSubdirectory("erebor-bench-bank-").FullName;
@@ -67,52 +77,67 @@ public static class ProtectionBenchmark
 
         await cluster.ApplyAsync($"apiVersion: erebor.io/v1alpha1\nkind: ProtectionPlan\nmetadata: {{name: {Name}, namespace: {ns}}}\nspec: {{provider: {Provider}}}\n");
         var protectRuns = new List<(TimeSpan, long)>();
-        V1Alpha1Checkpoint? first = null;
+        string? firstUid = null;
         for (var round = 1; round <= Rounds; round++)
         {
-            var name = round == 1 ? Name : $"{Name}-{round}";
-            await cluster.ApplyAsync($"apiVersion: erebor.io/v1alpha1\nkind: Checkpoint\nmetadata: {{name: {name}, namespace: {ns}}}\nspec: {{plan: {Name}}}\n");
-            var run = await OperatorCommandAsync(cluster, "checkpoint", "run", $"{ns}/{name}");
-            var checkpoint = (await api.GetAsync<V1Alpha1Checkpoint>(ns, name))!;
-            if (checkpoint.Status.Phase != RunPhase.Available || checkpoint.Status.ResourcesDone != objects + 1)
-            {
-                throw new InvalidOperationException($"checkpoint {ns}/{name} is {checkpoint.Status.Phase} with {checkpoint.Status.ResourcesDone} resources, expected Available with {objects} objects and the namespace");
-            }
-
-            first ??= checkpoint;
+            var (run, uid) = await ProtectAsync(cluster, api, ns, round == 1 ? Name : $"{Name}-{round}", objects, null);
+            firstUid ??= uid;
             protectRuns.Add((run.Elapsed, run.PeakRssBytes ?? 0));
             say($"protect {round}/{Rounds}: {run.Elapsed.TotalSeconds:F2} s, peak RSS {(run.PeakRssBytes ?? 0) / 1048576} MiB");
         }
 
         var protect = Measured.MedianOf(objects, protectRuns);
-        var (bankBytes, bankFiles) = Usage(Path.Combine(bank, BankLayout.CheckpointFolder($"{ns}/{Name}", first!.Metadata.Uid!)));
+        var (bankBytes, bankFiles) = Usage(Path.Combine(bank, BankLayout.CheckpointFolder($"{ns}/{Name}", firstUid!)));
         say($"protect (median of {Rounds}): {protect.Seconds:F2} s ({protect.ObjectsPerSecond:F0} objects/s), bank {bankBytes / 1048576.0:F1} MiB in {bankFiles} files, peak RSS {protect.PeakRssBytes / 1048576} MiB");
+        var (limitedRun, _) = await ProtectAsync(cluster, api, ns, $"{Name}-limited", objects, JobHeapLimit);
+        var protectLimited = Measured.Of(objects, limitedRun.Elapsed, limitedRun.PeakRssBytes ?? 0);
+        say($"protect with a {JobHeapLimitBytes / 1048576} MiB heap limit: {protectLimited.Seconds:F2} s, peak RSS {protectLimited.PeakRssBytes / 1048576} MiB");
 
         var restoreRuns = new List<(TimeSpan, long)>();
-        var restored = int.MaxValue;
         for (var round = 1; round <= Rounds; round++)
         {
-            var (name, target) = ($"{Name}-{round}", $"{ns}-restored-{round}");
-            await cluster.ApplyAsync($"apiVersion: erebor.io/v1alpha1\nkind: Restore\nmetadata: {{name: {name}, namespace: {ns}}}\nspec: {{checkpoint: {Name}, targetNamespace: {target}}}\n");
-            var run = await OperatorCommandAsync(cluster, "restore", "run", $"{ns}/{name}");
-            var count = await CountAsync(api, target);
-            if (count != objects) { throw new InvalidOperationException($"restore {round} left {count} of {objects} objects in {target}"); }
-            restored = Math.Min(restored, count);
+            var run = await RestoreAsync(cluster, api, ns, $"{Name}-{round}", $"{ns}-restored-{round}", objects, null);
             restoreRuns.Add((run.Elapsed, run.PeakRssBytes ?? 0));
-            say($"restore {round}/{Rounds} into {target}: {run.Elapsed.TotalSeconds:F2} s, peak RSS {(run.PeakRssBytes ?? 0) / 1048576} MiB");
+            say($"restore {round}/{Rounds} into {ns}-restored-{round}: {run.Elapsed.TotalSeconds:F2} s, peak RSS {(run.PeakRssBytes ?? 0) / 1048576} MiB");
         }
 
         var restore = Measured.MedianOf(objects, restoreRuns);
         say($"restore (median of {Rounds}): {restore.Seconds:F2} s ({restore.ObjectsPerSecond:F0} objects/s), peak RSS {restore.PeakRssBytes / 1048576} MiB");
+        var limitedRestore = await RestoreAsync(cluster, api, ns, $"{Name}-limited", $"{ns}-restored-limited", objects, JobHeapLimit);
+        var restoreLimited = Measured.Of(objects, limitedRestore.Elapsed, limitedRestore.PeakRssBytes ?? 0);
+        say($"restore with a {JobHeapLimitBytes / 1048576} MiB heap limit: {restoreLimited.Seconds:F2} s, peak RSS {restoreLimited.PeakRssBytes / 1048576} MiB");
 
-        return ProtectionResults.Run(objects, createSeconds, floor, floorBytes, protect, bankBytes, bankFiles, restore, restored);
+        return ProtectionResults.Run(objects, createSeconds, floor, floorBytes, protect, bankBytes, bankFiles, restore, objects, protectLimited, restoreLimited);
+    }
+
+    /// <summary>A new Checkpoint of the plan, run by the command; fails unless it ends Available with every object.</summary>
+    private static async Task<(ProcessResult Run, string Uid)> ProtectAsync(IControlPlane cluster, KubeApi api, string ns, string name, int objects, IReadOnlyDictionary<string, string>? environment)
+    {
+        await cluster.ApplyAsync($"apiVersion: erebor.io/v1alpha1\nkind: Checkpoint\nmetadata: {{name: {name}, namespace: {ns}}}\nspec: {{plan: {Name}}}\n");
+        var run = await OperatorCommandAsync(cluster, environment, "checkpoint", "run", $"{ns}/{name}");
+        var checkpoint = (await api.GetAsync<V1Alpha1Checkpoint>(ns, name))!;
+        if (checkpoint.Status.Phase != RunPhase.Available || checkpoint.Status.ResourcesDone != objects + 1)
+        {
+            throw new InvalidOperationException($"checkpoint {ns}/{name} is {checkpoint.Status.Phase} with {checkpoint.Status.ResourcesDone} resources, expected Available with {objects} objects and the namespace");
+        }
+
+        return (run, checkpoint.Metadata.Uid!);
+    }
+
+    /// <summary>A new Restore of the first checkpoint into <paramref name="target"/>, run by the command; fails unless every object is there.</summary>
+    private static async Task<ProcessResult> RestoreAsync(IControlPlane cluster, KubeApi api, string ns, string name, string target, int objects, IReadOnlyDictionary<string, string>? environment)
+    {
+        await cluster.ApplyAsync($"apiVersion: erebor.io/v1alpha1\nkind: Restore\nmetadata: {{name: {name}, namespace: {ns}}}\nspec: {{checkpoint: {Name}, targetNamespace: {target}}}\n");
+        var run = await OperatorCommandAsync(cluster, environment, "restore", "run", $"{ns}/{name}");
+        var count = await CountAsync(api, target);
+        return count == objects ? run : throw new InvalidOperationException($"restore {ns}/{name} left {count} of {objects} objects in {target}");
     }
 
     /// <summary>The operator binary's one-shot command (a separate process, as a Job would run it), timed, with its peak memory.</summary>
-    private static async Task<ProcessResult> OperatorCommandAsync(IControlPlane cluster, params string[] args)
+    private static async Task<ProcessResult> OperatorCommandAsync(IControlPlane cluster, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var result = await ProcessRunner.RunAsync(OperatorProcess.Binary, [.. args, "--kubeconfig", cluster.KubeconfigPath],
-            new ProcessOptions { MeasurePeakRss = true, Timeout = TimeSpan.FromMinutes(30) });
+            new ProcessOptions { MeasurePeakRss = true, Timeout = TimeSpan.FromMinutes(30), Environment = environment ?? new Dictionary<string, string>() });
         return result.Succeeded ? result : throw new ProcessFailedException(result);
     }
 

@@ -44,7 +44,9 @@ public sealed record ProtectionRun(
     Measured Restore,
     int Restored,
     double ProtectToKubectlGet,
-    double RestoreToKubectlGet);
+    double RestoreToKubectlGet,
+    Measured? ProtectUnderHeapLimit = null,
+    Measured? RestoreUnderHeapLimit = null);
 
 /// <summary>The verdict over all object counts, against the targets.</summary>
 public sealed record ProtectionVerdict(
@@ -55,7 +57,10 @@ public sealed record ProtectionVerdict(
     double ProtectPeakRssGrowth,
     double RestorePeakRssGrowth,
     double KubectlGetPeakRssGrowth,
-    bool MemoryFlat);
+    bool MemoryFlat,
+    double? ProtectPeakRssGrowthUnderHeapLimit = null,
+    double? RestorePeakRssGrowthUnderHeapLimit = null,
+    bool? MemoryFlatUnderHeapLimit = null);
 
 public sealed record ProtectionBenchmarkResult(string Mix, string Bank, IReadOnlyList<ProtectionRun> Runs, ProtectionVerdict Verdict, Machine Machine);
 
@@ -70,9 +75,10 @@ public static class ProtectionResults
     /// </summary>
     public const double MemoryGrowthTarget = 1.25;
 
-    public static ProtectionRun Run(int objects, double createSeconds, Measured kubectlGet, long kubectlGetBytes, Measured protect, long bankBytes, int bankFiles, Measured restore, int restored) =>
+    public static ProtectionRun Run(int objects, double createSeconds, Measured kubectlGet, long kubectlGetBytes, Measured protect, long bankBytes, int bankFiles, Measured restore, int restored,
+        Measured? protectUnderHeapLimit = null, Measured? restoreUnderHeapLimit = null) =>
         new(objects, createSeconds, kubectlGet, kubectlGetBytes, protect, bankBytes, bankFiles, restore, restored,
-            Ratio(protect.Seconds, kubectlGet.Seconds), Ratio(restore.Seconds, kubectlGet.Seconds));
+            Ratio(protect.Seconds, kubectlGet.Seconds), Ratio(restore.Seconds, kubectlGet.Seconds), protectUnderHeapLimit, restoreUnderHeapLimit);
 
     /// <summary>Ratios and growth from the smallest to the largest object count.</summary>
     public static ProtectionVerdict Verdict(IReadOnlyList<ProtectionRun> runs)
@@ -83,10 +89,14 @@ public static class ProtectionResults
         var worst = runs.Max(r => r.ProtectToKubectlGet);
         var protectGrowth = Ratio(largest.Protect.PeakRssBytes, smallest.Protect.PeakRssBytes);
         var restoreGrowth = Ratio(largest.Restore.PeakRssBytes, smallest.Restore.PeakRssBytes);
+        double? limitedProtectGrowth = largest.ProtectUnderHeapLimit is { } lp && smallest.ProtectUnderHeapLimit is { } sp ? Ratio(lp.PeakRssBytes, sp.PeakRssBytes) : null;
+        double? limitedRestoreGrowth = largest.RestoreUnderHeapLimit is { } lr && smallest.RestoreUnderHeapLimit is { } sr ? Ratio(lr.PeakRssBytes, sr.PeakRssBytes) : null;
         return new ProtectionVerdict(
             ProtectToKubectlGetTarget, worst, worst <= ProtectToKubectlGetTarget,
             MemoryGrowthTarget, protectGrowth, restoreGrowth, Ratio(largest.KubectlGet.PeakRssBytes, smallest.KubectlGet.PeakRssBytes),
-            protectGrowth <= MemoryGrowthTarget && restoreGrowth <= MemoryGrowthTarget);
+            protectGrowth <= MemoryGrowthTarget && restoreGrowth <= MemoryGrowthTarget,
+            limitedProtectGrowth, limitedRestoreGrowth,
+            limitedProtectGrowth is { } p && limitedRestoreGrowth is { } r ? p <= MemoryGrowthTarget && r <= MemoryGrowthTarget : null);
     }
 
     private static double Ratio(double numerator, double denominator) =>
