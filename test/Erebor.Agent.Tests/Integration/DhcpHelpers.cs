@@ -91,7 +91,8 @@ public sealed class Udhcpc : IAsyncDisposable
             #!/bin/sh
             dir=$(dirname "$0")
             n=$(ls "$dir" | grep -c '\.env$')
-            env | sort > "$dir/$(printf %03d "$n")-$1.env"
+            # written aside and renamed: the test polls for *.env and must never read a half-written one
+            env | sort > "$dir/event.tmp" && mv "$dir/event.tmp" "$dir/$(printf %03d "$n")-$1.env"
             case "$1" in
               deconfig) ip addr flush dev "$interface" ;;
               bound|renew)
