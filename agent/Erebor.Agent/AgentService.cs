@@ -98,10 +98,22 @@ public sealed class AgentService(
         await Task.WhenAll(tasks).ContinueWith(_ => { }, TaskScheduler.Default);
     }
 
-    /// <summary>With a tunnel endpoint, the geneve port to the other nodes (remote_ip and key per flow); the flows use it once OVS has numbered it.</summary>
+    /// <summary>
+    /// With a tunnel endpoint, the geneve port to the other nodes (remote_ip and key per flow); the flows use it once OVS has numbered it.
+    /// Without one, a port left by an earlier run is removed: nothing uses it, yet OVS would keep it listening for tunnel packets.
+    /// </summary>
     private async Task EnsureTunnelPortAsync(OvsdbClient ovsdb, CancellationToken ct)
     {
-        if (options.TunnelEndpoint is not { } endpoint) { return; }
+        if (options.TunnelEndpoint is not { } endpoint)
+        {
+            if (await new VswitchDatabase(ovsdb).RemovePortAsync(options.Bridge, RemoteNetwork.TunnelPortName, ct))
+            {
+                _logger.LogInformation("Tunnel port {Port} removed from {Bridge}: no --tunnel-ip, so this node has no tunnel endpoint", RemoteNetwork.TunnelPortName, options.Bridge);
+            }
+
+            return;
+        }
+
         var spec = new TunnelPortSpec(options.Bridge, RemoteNetwork.TunnelPortName, "geneve", endpoint, RemoteNetwork.TunnelOfPortRequest);
         var changed = await new VswitchDatabase(ovsdb).EnsureTunnelPortAsync(spec, ct);
         _logger.LogInformation("Tunnel port {Port} (geneve, local_ip={Endpoint}, remote_ip=flow, key=flow) ready{Changed}", spec.Name, endpoint, changed ? " (created or corrected)" : string.Empty);

@@ -176,6 +176,25 @@ public sealed class VswitchDatabase(OvsdbClient client)
         return true;
     }
 
+    /// <summary>
+    /// Takes the port <paramref name="name"/> off <paramref name="bridge"/>; the server garbage-collects
+    /// the Port and its Interface once no bridge refers to them. Returns false when the bridge had no such port.
+    /// </summary>
+    public async Task<bool> RemovePortAsync(string bridge, string name, CancellationToken ct = default)
+    {
+        var ports = await SelectAsync("Port", [OvsdbCondition.Equal("name", name)], ct, "_uuid");
+        if (ports is not [var port, ..]) { return false; }
+
+        var uuid = OvsdbValue.ReadUuid(port.GetProperty("_uuid"));
+        var results = await client.TransactAsync(Name,
+        [
+            // Only the bridge that has the port: a port of that name on another bridge is not ours to remove.
+            OvsdbOp.Mutate("Bridge", [OvsdbCondition.Equal("name", bridge), OvsdbCondition.Includes("ports", OvsdbValue.Uuid(uuid))], [OvsdbMutation.Delete("ports", OvsdbValue.Uuid(uuid))]),
+            OvsdbOp.Comment($"erebor: remove port {name} from {bridge}"),
+        ], ct);
+        return results[0].GetProperty("count").GetInt32() == 1;
+    }
+
     public async Task<OvsSystemInfo> GetSystemInfoAsync(CancellationToken ct = default)
     {
         var rows = await SelectAsync("Open_vSwitch", OvsdbCondition.All, ct, "ovs_version", "db_version", "datapath_types");

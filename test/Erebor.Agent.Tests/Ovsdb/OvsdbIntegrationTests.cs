@@ -160,6 +160,25 @@ public sealed class OvsdbIntegrationTests
     }
 
     [Fact]
+    public async Task Removes_a_port_only_from_the_bridge_that_has_it()
+    {
+        await using var node = await OvsNode.StartAsync("ovsdb-rmport");
+        await using var client = await Connect(node.DbTarget);
+        var vswitch = new VswitchDatabase(client);
+        // A patch port: a Port and Interface row that need no device.
+        await node.VsctlAsync("--no-wait", "add-br", "br-other", "--", "set", "Bridge", "br-other", "datapath_type=netdev",
+            "--", "add-port", "br-other", "rm-me", "--", "set", "Interface", "rm-me", "type=patch", "options:peer=nowhere");
+
+        (await vswitch.RemovePortAsync(node.BridgeName, "rm-me")).Should().BeFalse("the port is on another bridge");
+        (await node.VsctlAsync("--no-wait", "list-ports", "br-other")).Should().Contain("rm-me");
+
+        (await vswitch.RemovePortAsync("br-other", "rm-me")).Should().BeTrue();
+        (await node.VsctlAsync("--no-wait", "list-ports", "br-other")).Should().NotContain("rm-me");
+        (await node.VsctlAsync("--no-wait", "--bare", "--columns=name", "find", "Interface", "name=rm-me")).Trim().Should().BeEmpty("the Interface row goes with its Port");
+        (await vswitch.RemovePortAsync("br-other", "rm-me")).Should().BeFalse("there is nothing left to remove");
+    }
+
+    [Fact]
     public async Task Over_tcp_the_servers_echo_probes_are_answered_and_the_connection_stays_up()
     {
         await using var node = await OvsNode.StartAsync("ovsdb-tcp");
