@@ -182,27 +182,30 @@ public sealed class KubeApi : IKubeApi, IDisposable
     /// GET of a raw path, its body appended to <paramref name="body"/> as it arrives: a caller that
     /// reads many large answers (list pages) reuses one buffer instead of a large string each time.
     /// </summary>
-    public async Task GetRawAsync(string path, ArrayBufferWriter<byte> body, CancellationToken ct = default)
+    public Task GetRawAsync(string path, ArrayBufferWriter<byte> body, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(body);
-        using var request = NewRequest(HttpMethod.Get, path, null);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(RequestTimeout);
-        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
-        Requests.Add(1, new("verb", "GET"), new("code", (int)response.StatusCode));
-        if (!response.IsSuccessStatusCode)
+        return SendAsync(HttpMethod.Get, path, null, async (stream, token) =>
         {
-            throw KubeApiException.FromStatus(response.StatusCode, await response.Content.ReadAsStringAsync(timeout.Token));
-        }
-
-        await using var stream = await response.Content.ReadAsStreamAsync(timeout.Token);
-        int read;
-        while ((read = await stream.ReadAsync(body.GetMemory(64 * 1024), timeout.Token)) > 0) { body.Advance(read); }
+            int read;
+            while ((read = await stream.ReadAsync(body.GetMemory(64 * 1024), token)) > 0) { body.Advance(read); }
+            return true;
+        }, ct);
     }
 
     public void Dispose() => _http.Dispose();
 
-    private async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? content, CancellationToken ct)
+    // Decoded as it arrives: a large object never exists as one string (twice its size, on the large object heap).
+    private Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? content, CancellationToken ct) =>
+        SendAsync(method, path, content, async (stream, token) =>
+            await JsonSerializer.DeserializeAsync<T>(stream, KubeJson.Options, token) ?? throw new JsonException($"null where a {typeof(T).Name} was expected"), ct);
+
+    /// <summary>
+    /// Every request but watches: the request timeout, metrics by verb and code (0: no answer), an
+    /// error answer as a <see cref="KubeApiException"/>, and a successful body handed to
+    /// <paramref name="read"/> as a stream.
+    /// </summary>
+    private async Task<TResult> SendAsync<TResult>(HttpMethod method, string path, HttpContent? content, Func<Stream, CancellationToken, Task<TResult>> read, CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
         using var request = NewRequest(method, path, content);
@@ -223,10 +226,8 @@ public sealed class KubeApi : IKubeApi, IDisposable
         {
             Requests.Add(1, new("verb", method.Method), new("code", (int)response.StatusCode));
             if (!response.IsSuccessStatusCode) { throw KubeApiException.FromStatus(response.StatusCode, await response.Content.ReadAsStringAsync(timeout.Token)); }
-
-            // Decoded as it arrives: a large object never exists as one string (twice its size, on the large object heap).
             await using var body = await response.Content.ReadAsStreamAsync(timeout.Token);
-            var result = await JsonSerializer.DeserializeAsync<T>(body, KubeJson.Options, timeout.Token) ?? throw new JsonException($"null where a {typeof(T).Name} was expected");
+            var result = await read(body, timeout.Token);
             RequestSeconds.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("verb", method.Method));
             return result;
         }

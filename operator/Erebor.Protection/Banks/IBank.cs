@@ -140,21 +140,28 @@ public static class BankExtensions
         return await writer.CommitAsync(ct).ConfigureAwait(false);
     }
 
-    /// <summary>Reads a whole (small) object into memory, or null when it does not exist.</summary>
-    public static async Task<byte[]?> TryReadAllBytesAsync(this IBank bank, string key, CancellationToken ct)
+    /// <summary>Opens an object for reading, or null when it does not exist.</summary>
+    public static async Task<Stream?> TryOpenReadAsync(this IBank bank, string key, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(bank);
         try
         {
-            await using var stream = await bank.OpenReadAsync(key, ct).ConfigureAwait(false);
-            using var buffer = new MemoryStream();
-            await stream.CopyToAsync(buffer, ct).ConfigureAwait(false);
-            return buffer.ToArray();
+            return await bank.OpenReadAsync(key, ct).ConfigureAwait(false);
         }
         catch (BankException e) when (e.Failure == BankFailure.ObjectNotFound)
         {
             return null;
         }
+    }
+
+    /// <summary>Reads a whole (small) object into memory, or null when it does not exist.</summary>
+    public static async Task<byte[]?> TryReadAllBytesAsync(this IBank bank, string key, CancellationToken ct)
+    {
+        await using var stream = await bank.TryOpenReadAsync(key, ct).ConfigureAwait(false);
+        if (stream is null) { return null; }
+        using var buffer = new MemoryStream();
+        await stream.CopyToAsync(buffer, ct).ConfigureAwait(false);
+        return buffer.ToArray();
     }
 
     /// <summary>True when an object exists under <paramref name="key"/>.</summary>

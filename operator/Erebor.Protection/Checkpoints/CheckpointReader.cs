@@ -22,20 +22,8 @@ public sealed class CheckpointReader(IBank bank, BankEncryptionKey? key = null) 
     public async Task<CheckpointIndex?> ReadIndexAsync(string plan, string checkpointUid, CancellationToken ct)
     {
         var indexKey = BankLayout.IndexKey(plan, checkpointUid);
-        Stream stream;
-        try
-        {
-            stream = await bank.OpenReadAsync(indexKey, ct).ConfigureAwait(false);
-        }
-        catch (BankException e) when (e.Failure == BankFailure.ObjectNotFound)
-        {
-            return null;
-        }
-
-        await using (stream)
-        {
-            return await IndexCodec.ReadAsync(stream, $"checkpoint index {indexKey} in {bank.Location}", plan, checkpointUid, ct).ConfigureAwait(false);
-        }
+        await using var stream = await bank.TryOpenReadAsync(indexKey, ct).ConfigureAwait(false);
+        return stream is null ? null : await IndexCodec.ReadAsync(stream, $"checkpoint index {indexKey} in {bank.Location}", plan, checkpointUid, ct).ConfigureAwait(false);
     }
 
     public async Task<Stream> OpenResourceAsync(string plan, string checkpointUid, ResourceEntry entry, CancellationToken ct)

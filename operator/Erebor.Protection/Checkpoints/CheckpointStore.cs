@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Erebor.Protection.Banks;
 
 namespace Erebor.Protection.Checkpoints;
@@ -36,15 +37,17 @@ public sealed class CheckpointStore(IBank bank, BankEncryptionKey? key = null, T
         _reader.OpenResourceAsync(plan, checkpointUid, entry, ct);
 
     /// <summary>Every checkpoint folder of a plan ("&lt;namespace&gt;/&lt;name&gt;"), committed or not.</summary>
-    public async Task<IReadOnlyList<CheckpointFolder>> ListCheckpointsAsync(string plan, CancellationToken ct)
+    public async Task<IReadOnlyList<CheckpointFolder>> ListCheckpointsAsync(string plan, CancellationToken ct) =>
+        await FoldersAsync(plan, uncommittedOnly: false, ct).ToListAsync(ct).ConfigureAwait(false);
+
+    /// <summary>The checkpoint folders of a plan, described; with <paramref name="uncommittedOnly"/> those with an index are skipped undescribed.</summary>
+    private async IAsyncEnumerable<CheckpointFolder> FoldersAsync(string plan, bool uncommittedOnly, [EnumeratorCancellation] CancellationToken ct)
     {
-        var result = new List<CheckpointFolder>();
         await foreach (var uid in bank.ListFoldersAsync(BankLayout.CheckpointsFolder(plan), ct).ConfigureAwait(false))
         {
-            result.Add(await DescribeAsync(plan, uid, ct).ConfigureAwait(false));
+            if (uncommittedOnly && await bank.ExistsAsync(BankLayout.IndexKey(plan, uid), ct).ConfigureAwait(false)) { continue; }
+            yield return await DescribeAsync(plan, uid, ct).ConfigureAwait(false);
         }
-
-        return result;
     }
 
     /// <summary>Every plan with checkpoint folders in the bank, as "&lt;namespace&gt;/&lt;name&gt;".</summary>
@@ -69,12 +72,10 @@ public sealed class CheckpointStore(IBank bank, BankEncryptionKey? key = null, T
         var orphans = new List<CheckpointFolder>();
         foreach (var p in plan is null ? await ListPlansAsync(ct).ConfigureAwait(false) : [plan])
         {
-            await foreach (var uid in bank.ListFoldersAsync(BankLayout.CheckpointsFolder(p), ct).ConfigureAwait(false))
+            // Committed checkpoints are most of a bank, and the operator looks for orphans with
+            // every provider probe: they are skipped before their objects are listed.
+            await foreach (var folder in FoldersAsync(p, uncommittedOnly: true, ct).ConfigureAwait(false))
             {
-                // Committed checkpoints are most of a bank, and the operator looks for orphans with
-                // every provider probe: skip them before listing their objects.
-                if (await bank.ExistsAsync(BankLayout.IndexKey(p, uid), ct).ConfigureAwait(false)) { continue; }
-                var folder = await DescribeAsync(p, uid, ct).ConfigureAwait(false);
                 if (folder.IsOrphan(now)) { orphans.Add(folder); }
             }
         }
